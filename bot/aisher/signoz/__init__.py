@@ -1,0 +1,1 @@
+"""Data access for SigNoz's ClickHouse: executors, schema, queries, OTLP import."""
