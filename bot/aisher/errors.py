@@ -4,7 +4,8 @@
     ├── ConfigError              settings that cannot work (bad DSN, unreadable prompt file)
     ├── InputError               malformed request; the message says how to fix it
     │   ├── WindowError          bad window (`30x`, `0m`, beyond retention) or `--until`
-    │   └── UnknownServiceError  the service sent no spans in the window; carries suggestions
+    │   ├── UnknownServiceError  the service sent no spans in the window; carries suggestions
+    │   └── OtlpFormatError      an OTLP/JSON document `aisher load` cannot import; names the field
     ├── DataSourceError          ClickHouse could not answer
     │   ├── DataSourceUnavailable  connection refused, DNS, TLS, HTTP 5xx after retries
     │   ├── QueryTimeout           the query ran past its deadline
@@ -58,6 +59,19 @@ class UnknownServiceError(InputError):
         else:
             hint = "no service sent spans in that window"
         super().__init__(f"unknown service {service!r}: {hint}")
+
+
+class OtlpFormatError(InputError):
+    """An OTLP/JSON document cannot be imported; `detail` names the field and what is wrong."""
+
+    def __init__(self, detail: str, *, line: int | None = None) -> None:
+        self.detail = detail
+        self.line = line
+        super().__init__(detail if line is None else f"line {line}: {detail}")
+
+    def at_line(self, line: int) -> OtlpFormatError:
+        """The same error, placed on `line` of its input."""
+        return OtlpFormatError(self.detail, line=line)
 
 
 class DataSourceError(AisherError):

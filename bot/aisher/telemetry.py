@@ -9,9 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-_EMPTY: Mapping[str, str] = MappingProxyType({})
 
 STATUS_UNSET, STATUS_OK, STATUS_ERROR = 0, 1, 2
+
+
+def _empty_mapping() -> Mapping[str, str]:
+    return MappingProxyType({})
+
 
 # Span attributes the analysis reads; everything else stays in ClickHouse.
 SPAN_ATTRIBUTE_KEYS = (
@@ -27,6 +31,8 @@ SPAN_ATTRIBUTE_KEYS = (
     "http.route",
     "http.request.method",
     "http.method",
+    "http.response.status_code",
+    "http.status_code",
     "url.full",
     "http.url",
     "rpc.system",
@@ -77,8 +83,8 @@ class SpanRecord:
     status_code: int
     status_message: str = ""
     http_status: str = ""
-    attributes: Mapping[str, str] = field(default=_EMPTY)
-    resource: Mapping[str, str] = field(default=_EMPTY)
+    attributes: Mapping[str, str] = field(default_factory=_empty_mapping)
+    resource: Mapping[str, str] = field(default_factory=_empty_mapping)
     exceptions: tuple[ExceptionRecord, ...] = ()
 
     @property
@@ -118,7 +124,7 @@ class LogRecord:
     trace_id: str = ""
     span_id: str = ""
     log_id: str = ""
-    attributes: Mapping[str, str] = field(default=_EMPTY)
+    attributes: Mapping[str, str] = field(default_factory=_empty_mapping)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,9 @@ CLOSE_TIMEOUT_S = 5.0
 # ClickHouse error codes worth another attempt: the server was busy or the network hiccuped.
 TRANSIENT_CODES = frozenset({3, 202, 209, 210, 242, 252, 425, 999})
 TIMEOUT_CODES = frozenset({159, 160})
+# clickhouse-connect serialises insert rows on the client and lets plain Python errors escape
+# for a value that does not fit its column (a str in a UInt64, None in a non-Nullable String).
+SERIALISATION_ERRORS = (ValueError, TypeError, AttributeError, OverflowError)
 _T = TypeVar("_T")
 
 
@@ -92,11 +95,19 @@ def backoff_delay(
     return ceiling * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
 
 
+def is_timeout(exc: BaseException) -> bool:
+    """Whether the failure is a deadline passing (client- or server-side)."""
+    if isinstance(exc, TimeoutError) or getattr(exc, "code", None) in TIMEOUT_CODES:
+        return True
+    return isinstance(exc, OperationalError) and "timeout" in str(exc).lower()
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Whether another attempt could succeed."""
-    if isinstance(exc, aiohttp.ClientConnectionError | ConnectionError | TimeoutError):
-        return not isinstance(exc, TimeoutError)
-    if isinstance(exc, OperationalError):
+    """Whether another attempt could succeed. Timeouts are not retried: the query would only
+    load the server again for as long."""
+    if is_timeout(exc):
+        return False
+    if isinstance(exc, aiohttp.ClientConnectionError | ConnectionError | OperationalError):
         return True
     code = getattr(exc, "code", None)
     return isinstance(exc, DatabaseError) and code in TRANSIENT_CODES
@@ -104,12 +115,19 @@ def is_transient(exc: BaseException) -> bool:
 
 def translate_error(exc: BaseException, where: str) -> DataSourceError:
     """Turn a driver or network error into the error the user sees."""
-    code = getattr(exc, "code", None)
-    if isinstance(exc, TimeoutError) or code in TIMEOUT_CODES:
+    if is_timeout(exc):
         return QueryTimeout(f"ClickHouse at {where} did not answer in time")
     if isinstance(exc, aiohttp.ClientConnectionError | ConnectionError | OperationalError):
         return DataSourceUnavailable(f"cannot reach ClickHouse at {where}: {_first_line(exc)}")
     return DataSourceError(f"ClickHouse at {where} refused the query: {_first_line(exc)}")
+
+
+def unserialisable(table: str, exc: BaseException) -> DataSourceError:
+    """The error for rows the driver could not encode for `table`."""
+    return DataSourceError(
+        f"cannot write rows into {table}: a value does not fit its column "
+        f"({type(exc).__name__}: {_first_line(exc)})"
+    )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -237,7 +255,10 @@ class HttpExecutor:
         client = await self._get_client()
 
         async def run() -> None:
-            await client.insert(table, list(rows), column_names=list(column_names))
+            try:
+                await client.insert(table, list(rows), column_names=list(column_names))
+            except SERIALISATION_ERRORS as exc:
+                raise unserialisable(table, exc) from exc
 
         # Inserts are not retried: a retry after a lost response could write the rows twice.
         await with_retries(
@@ -369,7 +390,10 @@ class EmbeddedExecutor:
         data = list(rows)
 
         def work(client: Any) -> None:
-            client.insert(table, data, column_names=list(column_names))
+            try:
+                client.insert(table, data, column_names=list(column_names))
+            except SERIALISATION_ERRORS as exc:
+                raise unserialisable(table, exc) from exc
 
         await self._run(work)
 

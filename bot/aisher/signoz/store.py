@@ -18,9 +18,7 @@ async def open_store(settings: ClickHouseSettings) -> HttpExecutor | EmbeddedExe
     executor = open_executor(settings)
     if isinstance(executor, EmbeddedExecutor):
         try:
-            await ensure_embedded_schema(
-                executor, settings.traces_database, settings.logs_database
-            )
+            await ensure_embedded_schema(executor, settings.traces_database, settings.logs_database)
         except BaseException:
             await executor.close()
             raise

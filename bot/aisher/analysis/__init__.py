@@ -1,0 +1,1 @@
+"""Analysis: evidence, compaction, masking, LLM, cache, budget and the report model."""

@@ -1,0 +1,143 @@
+"""The `aisher` command line: `why`, `load`, `demo`, `bench`.
+
+Every failure the user can cause or fix prints one line on stderr and exits non-zero; a
+traceback appears only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from aisher import __version__
+from aisher.analysis.collector import AnalysisRequest
+from aisher.analysis.report import Report
+from aisher.config import Settings
+from aisher.errors import AisherError, ConfigError
+from aisher.render.json_report import render_json
+from aisher.render.text import render_text
+from aisher.runtime import open_runtime, prepare_process_environment
+from aisher.window import resolve_window
+
+log = logging.getLogger("aisher")
+
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aisher", description="Explain production errors from SigNoz traces and logs."
+    )
+    parser.add_argument("--version", action="version", version=f"aisher {__version__}")
+    parser.add_argument("--debug", action="store_true", help="log details and show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    why = commands.add_parser("why", help="explain why a service fails in a time window")
+    why.add_argument("service", help="service name as in SigNoz, e.g. checkout-svc")
+    why.add_argument("window", help="how far back to look: 30m, 2h, 1d")
+    why.add_argument("--until", help="end of the window, ISO 8601 (default: now)")
+    why.add_argument("--format", choices=("text", "json"), default="text")
+    why.add_argument("--refresh", action="store_true", help="bypass the cached answer")
+    why.add_argument("--tenant", help="tenant for budgets and prompt choice")
+
+    load = commands.add_parser("load", help="import OTLP/JSON files into the embedded store")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    demo = commands.add_parser("demo", help="seed a realistic incident and explain it")
+    demo.add_argument("--scenario", help="fault kind to inject (default: the showcase incident)")
+    demo.add_argument("--seed", type=int, default=None, help="random seed of the generator")
+    demo.add_argument("--format", choices=("text", "json"), default="text")
+
+    bench = commands.add_parser("bench", help="run the benchmarks and print figures")
+    bench.add_argument("--json", action="store_true", help="machine-readable output")
+    bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
+    bench.add_argument("--only", action="append", help="run only the named benchmark(s)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    prepare_process_environment()
+    try:
+        settings = load_settings()
+        return asyncio.run(dispatch(args, settings))
+    except AisherError as exc:
+        if args.debug:
+            log.exception("command failed")
+        print(f"aisher: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("aisher: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the outermost handler: one line, never a bare traceback
+        if args.debug:
+            log.exception("unexpected failure")
+        print(
+            f"aisher: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
+
+
+async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "why":
+        return await run_why(args, settings)
+    if args.command == "load":
+        from aisher.commands.load import run_load
+
+        return await run_load(args.files, settings)
+    if args.command == "demo":
+        from aisher.commands.demo import run_demo
+
+        return await run_demo(settings, scenario=args.scenario, seed=args.seed, fmt=args.format)
+    if args.command == "bench":
+        from aisher.bench.runner import run_bench
+
+        return await run_bench(settings, as_json=args.json, quick=args.quick, only=args.only)
+    raise ConfigError(f"unknown command {args.command!r}")
+
+
+async def run_why(args: argparse.Namespace, settings: Settings) -> int:
+    window = resolve_window(
+        args.window,
+        args.until,
+        now=datetime.now(UTC),
+        retention_days=settings.retention_days,
+    )
+    request = AnalysisRequest(
+        service=args.service,
+        window=window,
+        tenant=args.tenant or settings.default_tenant,
+        refresh=args.refresh,
+    )
+    async with open_runtime(settings) as runtime:
+        report = await runtime.engine.analyze(request)
+    print(render_report(report, args.format))
+    return 0
+
+
+def render_report(report: Report, fmt: str) -> str:
+    return render_json(report) if fmt == "json" else render_text(report)

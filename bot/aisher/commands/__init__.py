@@ -1,0 +1,1 @@
+"""The `aisher` sub-commands, each wiring the parts it needs from the settings."""

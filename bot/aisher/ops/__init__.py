@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics and other cross-cutting concerns of running Aisher."""

@@ -1,0 +1,1 @@
+"""Renderers: the same `Report` as terminal text, JSON, or Slack Block Kit."""

@@ -1,0 +1,228 @@
+"""Every repository query on SigNoz's real v3 tables, on an incident with known answers."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+
+from aisher.config import ClickHouseSettings, QueryLimits
+from aisher.signoz.executor import EmbeddedExecutor
+from aisher.signoz.loader import load_documents
+from aisher.signoz.probe import LogSchema, TraceSchema, probe_schema
+from aisher.signoz.repository import SignozRepository
+from aisher.window import TimeWindow, datetime_from_ns
+from tests.support.incident import Incident, build_incident
+
+
+@dataclass
+class Loaded:
+    repository: SignozRepository
+    incident: Incident
+    window: TimeWindow
+
+
+@pytest.fixture
+async def loaded(store: EmbeddedExecutor, clickhouse_settings: ClickHouseSettings) -> Loaded:
+    """The incident loaded into fresh v3 tables, a repository, and the last 30 minutes."""
+    now_ns = time.time_ns()
+    incident = build_incident(now_ns)
+    report = await load_documents(
+        store,
+        incident.documents,
+        traces_db=clickhouse_settings.traces_database,
+        logs_db=clickhouse_settings.logs_database,
+    )
+    assert report.problem_count == 0
+    schema = await probe_schema(
+        store, clickhouse_settings.traces_database, clickhouse_settings.logs_database
+    )
+    window = TimeWindow.ending_at(datetime_from_ns(now_ns), timedelta(minutes=30))
+    return Loaded(SignozRepository(store, schema, QueryLimits()), incident, window)
+
+
+class TestProbe:
+    async def test_v3_install_is_recognised(self, loaded: Loaded) -> None:
+        """The embedded store probes as v3 spans, logs_v2, with distributed_* names preferred."""
+        schema = loaded.repository.schema
+        assert schema.trace_schema is TraceSchema.V3
+        assert schema.log_schema is LogSchema.V2
+        assert schema.spans_table.endswith(".distributed_signoz_index_v3")
+        assert schema.errors_table
+        assert schema.errors_table.endswith(".distributed_signoz_error_index_v2")
+
+
+class TestFailingTraces:
+    async def test_finds_exactly_the_failing_traces_of_the_service(self, loaded: Loaded) -> None:
+        """frontend's failing traces are the six payment failures and two search failures."""
+        found = await loaded.repository.failing_traces("frontend", loaded.window)
+        expected = set(loaded.incident.failing_frontend_traces)
+        search_failures = set(found.trace_ids) - expected
+        assert expected <= set(found.trace_ids)
+        assert len(search_failures) == 2
+        assert loaded.incident.batch_trace not in found.trace_ids
+        assert not found.truncated
+
+    async def test_exceptions_are_joined_to_their_spans(self, loaded: Loaded) -> None:
+        """Each failing payment span carries its KeyError from signoz_error_index_v2."""
+        found = await loaded.repository.failing_traces("frontend", loaded.window)
+        by_key = {(span.trace_id, span.span_id): span for span in found.spans}
+        expected_group = hashlib.md5(b"paymentKeyError'currency'").hexdigest()  # noqa: S324
+        for key in loaded.incident.payment_error_spans:
+            span = by_key[key]
+            assert span.has_error
+            assert span.service == "payment"
+            (exception,) = span.exceptions
+            assert (exception.type, exception.message) == ("KeyError", "'currency'")
+            assert "body['currency']" in exception.stacktrace
+            assert exception.group_id == expected_group
+        assert all(not span.exceptions for span in found.spans if span.service == "frontend")
+
+    async def test_spans_keep_attributes_and_resources(self, loaded: Loaded) -> None:
+        """Selected attributes (numbers too) and resource attributes come back per span."""
+        found = await loaded.repository.failing_traces("frontend", loaded.window)
+        root = next(s for s in found.spans if s.operation == "GET /checkout")
+        assert root.attributes["http.route"] == "/checkout"
+        assert root.attributes["http.response.status_code"] == "500"
+        payment = next(s for s in found.spans if s.service == "payment")
+        assert payment.version == "2.4.0"
+
+    async def test_trace_cap_keeps_the_newest(
+        self, store: EmbeddedExecutor, loaded: Loaded
+    ) -> None:
+        """With max_traces=3 only three failing traces come back."""
+        limited = SignozRepository(store, loaded.repository.schema, QueryLimits(max_traces=3))
+        found = await limited.failing_traces("frontend", loaded.window)
+        assert len(found.trace_ids) == 3
+
+    async def test_row_cap_flags_truncation(self, store: EmbeddedExecutor, loaded: Loaded) -> None:
+        """A row cap smaller than the result truncates it and says so."""
+        limited = SignozRepository(store, loaded.repository.schema, QueryLimits(max_rows=100))
+        big = await limited.failing_traces("frontend", loaded.window)
+        assert not big.truncated  # 8 traces × ≤3 spans fit
+        tiny = SignozRepository(store, loaded.repository.schema, QueryLimits(max_rows=100))
+        tiny._limits = QueryLimits(max_rows=5)
+        cut = await tiny.failing_traces("frontend", loaded.window)
+        assert cut.truncated
+        assert len(cut.spans) <= 5
+
+    @pytest.mark.parametrize(
+        "hostile",
+        [
+            "frontend' OR '1'='1",
+            "frontend'); DROP TABLE signoz_traces.signoz_index_v3; --",
+            "x\\' OR 1=1 --",
+            "{service:String}",
+        ],
+    )
+    async def test_sql_injection_through_the_service_is_inert(
+        self, loaded: Loaded, hostile: str
+    ) -> None:
+        """A service name full of SQL is just a name nobody has: no rows, tables intact."""
+        found = await loaded.repository.failing_traces(hostile, loaded.window)
+        assert found.spans == ()
+        again = await loaded.repository.failing_traces("frontend", loaded.window)
+        assert len(again.trace_ids) == 8
+
+
+class TestServiceStats:
+    async def test_counts_in_window_and_baseline(self, loaded: Loaded) -> None:
+        """Spans and error spans per service, now and in the 30 minutes before."""
+        stats = {s.service: s for s in await loaded.repository.service_stats(loaded.window)}
+        frontend = stats["frontend"]
+        assert (frontend.spans, frontend.errors) == (12, 8)
+        assert (frontend.baseline_spans, frontend.baseline_errors) == (6, 1)
+        payment = stats["payment"]
+        # Six failing charges, plus four good ones that each also call Stripe.
+        assert (payment.spans, payment.errors) == (14, 6)
+        assert (payment.baseline_spans, payment.baseline_errors) == (10, 0)
+        assert stats["batch-svc"].errors == 1
+
+
+class TestVersionHistory:
+    async def test_deploy_shows_as_two_versions(self, loaded: Loaded) -> None:
+        """payment reports 2.3.1 in the baseline and 2.4.0 in the window."""
+        history = await loaded.repository.version_history(loaded.window)
+        payment = sorted(
+            (v for v in history if v.service == "payment"), key=lambda v: v.first_seen_ns
+        )
+        assert [v.version for v in payment] == ["2.3.1", "2.4.0"]
+        assert payment[1].first_seen_ns >= loaded.window.start_ns
+
+
+class TestCallEdges:
+    async def test_service_and_external_edges(self, loaded: Loaded) -> None:
+        """Edges between services carry call and error counts; stripe shows as external."""
+        edges = {(e.caller, e.callee): e for e in await loaded.repository.call_edges(loaded.window)}
+        assert (edges["frontend", "checkout"].calls, edges["frontend", "checkout"].errors) == (
+            10,
+            6,
+        )
+        assert edges["checkout", "payment"].errors == 6
+        assert edges["frontend", "search"].calls == 2
+        stripe = edges["payment", "stripe"]
+        assert stripe.external
+        assert stripe.calls == 4
+
+
+class TestKnownServices:
+    async def test_lists_services_of_the_window(self, loaded: Loaded) -> None:
+        """Every service that sent spans in the window is known."""
+        known = await loaded.repository.known_services(loaded.window)
+        assert set(known) == {"frontend", "checkout", "payment", "search", "batch-svc"}
+
+
+class TestGroupHistory:
+    async def test_counts_past_occurrences_of_a_group(self, loaded: Loaded) -> None:
+        """The KeyError group occurred six times on one day in the last seven days."""
+        group = hashlib.md5(b"paymentKeyError'currency'").hexdigest()  # noqa: S324
+        (history,) = await loaded.repository.group_history([group], loaded.window.end_ns)
+        assert (history.group_id, history.occurrences) == (group, 6)
+        assert history.days_seen in (1, 2)  # two when the window straddles midnight UTC
+
+    async def test_unknown_group_has_no_history(self, loaded: Loaded) -> None:
+        """A group id that never occurred yields nothing."""
+        assert await loaded.repository.group_history(["0" * 32], loaded.window.end_ns) == []
+
+
+class TestRelatedLogs:
+    async def test_logs_of_the_traces_newest_first(self, loaded: Loaded) -> None:
+        """Logs come back for the given traces only, newest first, with their span ids."""
+        traces = loaded.incident.failing_frontend_traces[:3]
+        logs = await loaded.repository.related_logs(traces, loaded.window)
+        assert {log.trace_id for log in logs} == set(traces)
+        assert [log.time_ns for log in logs] == sorted((log.time_ns for log in logs), reverse=True)
+        assert all(log.severity == "ERROR" and log.service == "payment" for log in logs)
+        spans = {span for _, span in loaded.incident.payment_error_spans}
+        assert {log.span_id for log in logs} <= spans
+
+    async def test_limit_bounds_the_result(self, loaded: Loaded) -> None:
+        """At most `limit` logs are returned."""
+        logs = await loaded.repository.related_logs(
+            loaded.incident.failing_frontend_traces, loaded.window, limit=2
+        )
+        assert len(logs) == 2
+
+
+class TestTraceAndChain:
+    async def test_whole_trace_through_trace_summary(self, loaded: Loaded) -> None:
+        """A failing trace has its three spans, found through trace_summary's bounds."""
+        trace_id = loaded.incident.failing_frontend_traces[0]
+        spans = await loaded.repository.trace(trace_id)
+        assert [s.service for s in spans] == ["frontend", "checkout", "payment"]
+        assert spans[2].exceptions
+        assert spans[2].exceptions[0].type == "KeyError"
+
+    async def test_parent_chain_walks_to_the_root(self, loaded: Loaded) -> None:
+        """The payment span's chain is payment → checkout → frontend."""
+        trace_id, span_id = loaded.incident.payment_error_spans[0]
+        chain = await loaded.repository.parent_chain(trace_id, span_id)
+        assert [s.service for s in chain] == ["payment", "checkout", "frontend"]
+        assert chain[-1].is_root
+
+    async def test_unknown_trace_is_empty(self, loaded: Loaded) -> None:
+        """A trace id nobody sent yields no spans rather than an error."""
+        assert await loaded.repository.trace("f" * 32, hint=loaded.window) == []
