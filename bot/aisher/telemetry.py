@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-
 STATUS_UNSET, STATUS_OK, STATUS_ERROR = 0, 1, 2
 
 

@@ -103,21 +103,25 @@ class TestEmbeddedExecutor:
         assert result.rows == [(hostile,)]
 
     @pytest.mark.parametrize(
-        ("value", "cause"),
-        [("not a number", ValueError), (None, TypeError)],
+        ("column", "value", "cause"),
+        [
+            ("timestamp", "not a time", ValueError),
+            ("errorID", 5, TypeError),
+            ("serviceName", 5, AttributeError),
+        ],
     )
     async def test_unserialisable_value_names_the_table(
         self,
         store: EmbeddedExecutor,
         clickhouse_settings: ClickHouseSettings,
+        column: str,
         value: object,
         cause: type[Exception],
     ) -> None:
-        """A value the driver cannot encode is a DataSourceError naming the table, not a bare error."""
+        """A value the driver cannot encode is a DataSourceError naming the table."""
         table = f"{clickhouse_settings.traces_database}.signoz_error_index_v2"
-        columns = ["timestamp", "errorID"]
         with pytest.raises(DataSourceError, match="signoz_error_index_v2") as caught:
-            await store.insert(table, [(value, "0" * 32)], columns)
+            await store.insert(table, [(value,)], [column])
         assert isinstance(caught.value.__cause__, cause)
         assert (await store.query(f"SELECT count() FROM {table}")).rows == [(0,)]
 

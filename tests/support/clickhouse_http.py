@@ -25,7 +25,8 @@ exceptions in the middle of a result (each answer is computed in full before it 
 with chDB directly), TLS, and the native TCP protocol.
 
 Faults for retry and timeout tests: `fail_next()` answers the next requests with an error
-status, and `delay_s` holds every answer back. `/ping` is never delayed or failed.
+status, and `delay_s` holds every answer back. `/ping` is never delayed or failed. Running
+statements on chDB is `tests.support.chdb_statements`'s part.
 """
 
 from __future__ import annotations
@@ -37,24 +38,30 @@ import gzip
 import json
 import os
 import re
-import tempfile
 import uuid
 import zlib
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import chdb
 from aiohttp import web
+
+from tests.support.chdb_statements import (
+    Answer,
+    ClickHouseFailure,
+    Statement,
+    open_anchor,
+    run_statement,
+    split_insert_data,
+)
 
 STOP_TIMEOUT_S = 5.0
 ENGINE_WORKERS = 4
 MAX_REQUEST_BYTES = 256 * 1024 * 1024
 AUTHENTICATION_FAILED = 516
 UNKNOWN_SETTING = 115
-UNKNOWN_EXCEPTION = 1002
 
 # URL parameters that steer the HTTP layer itself; chDB would reject them as settings.
 _PROTOCOL_PARAMETERS = frozenset(
@@ -84,32 +91,6 @@ _PROTOCOL_PARAMETERS = frozenset(
     }
 )
 _SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TRAILING_FORMAT = re.compile(rb"\bFORMAT\s+(\w+)\s*;?\s*$", re.IGNORECASE)
-_INSERT_WITH_DATA = re.compile(
-    rb"\A\s*(INSERT\s+INTO\s.*?)\bFORMAT\s+(\w+)[ \t]*(?:\r?\n)?", re.IGNORECASE | re.DOTALL
-)
-_RESULT_STATEMENT = re.compile(
-    rb"\A[\s(]*(SELECT|WITH|SHOW|DESC|DESCRIBE|EXISTS|EXPLAIN|CHECK)\b", re.IGNORECASE
-)
-_ERROR_CODE = re.compile(r"Code:\s*(\d+)")
-
-
-class ClickHouseFailure(Exception):
-    """An error the emulator answers with, as ClickHouse words it."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    @classmethod
-    def from_engine(cls, exc: BaseException) -> ClickHouseFailure:
-        """chDB's exception text, from its `Code: N.` on."""
-        text = str(exc).strip()
-        start = text.find("Code: ")
-        text = text[start:] if start >= 0 else f"Code: {UNKNOWN_EXCEPTION}. DB::Exception: {text}"
-        match = _ERROR_CODE.search(text)
-        return cls(int(match.group(1)) if match else UNKNOWN_EXCEPTION, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,23 +104,6 @@ class ReceivedStatement:
     data_bytes: int = 0  # size of an insert's (decompressed) data
 
 
-@dataclass(frozen=True, slots=True)
-class _Statement:
-    sql: bytes
-    params: dict[str, str]
-    settings: dict[str, str]
-    database: str | None
-    default_format: str
-    query_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    body: bytes
-    output_format: str | None  # None for statements that produce no result set
-    summary: dict[str, str] = field(default_factory=dict)
-
-
 @dataclass(slots=True)
 class _Fault:
     remaining: int
@@ -150,7 +114,13 @@ class _Fault:
 class ClickHouseHttpEmulator:
     """An aiohttp server on 127.0.0.1 that answers ClickHouse HTTP requests with chDB."""
 
-    def __init__(self, chdb_path: Path, *, user: str = "default", password: str = "secret") -> None:
+    def __init__(
+        self,
+        chdb_path: Path,
+        *,
+        user: str = "default",
+        password: str = "secret",  # noqa: S107 - the emulator's own test credential
+    ) -> None:
         # chDB compares engine paths literally; clickhouse-connect resolves them the same way.
         self._path = os.path.realpath(chdb_path)
         self.user = user
@@ -159,6 +129,7 @@ class ClickHouseHttpEmulator:
         self.received: list[ReceivedStatement] = []
         self.requests = 0  # every request but /ping, including failed and delayed ones
         self.faults_served = 0
+        self.compressed_answers = 0  # successful answers sent gzip-compressed
         self.port = 0
         self._faults: list[_Fault] = []
         self._runner: web.AppRunner | None = None
@@ -167,13 +138,8 @@ class ClickHouseHttpEmulator:
         self._timezone = "UTC"
         self._version = ""
         self._compression_default = "0"
-        self.compressed_answers = 0
         self._stopping = asyncio.Event()
-        self._in_flight: set[asyncio.Future[_Answer]] = set()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        self._in_flight: set[asyncio.Future[Answer]] = set()
 
     @property
     def dsn(self) -> str:
@@ -187,7 +153,7 @@ class ClickHouseHttpEmulator:
         """Open the engine and listen on a free loopback port."""
         self._pool = ThreadPoolExecutor(max_workers=ENGINE_WORKERS, thread_name_prefix="ch-http")
         loop = asyncio.get_running_loop()
-        self._anchor, facts = await loop.run_in_executor(self._pool, _open_anchor, self._path)
+        self._anchor, facts = await loop.run_in_executor(self._pool, open_anchor, self._path)
         self._version, self._timezone, self._compression_default = facts
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -256,9 +222,9 @@ class ClickHouseHttpEmulator:
         user, password = _credentials(request)
         return user == self.user and password == self.password
 
-    async def _execute(self, statement: _Statement) -> _Answer:
+    async def _execute(self, statement: Statement) -> Answer:
         assert self._pool is not None, "the emulator is not started"
-        data_bytes, sql = _split_insert_data(statement.sql)
+        data_bytes, sql = split_insert_data(statement.sql)
         self.received.append(
             ReceivedStatement(
                 sql=sql.decode("utf-8", "replace"),
@@ -269,7 +235,7 @@ class ClickHouseHttpEmulator:
             )
         )
         future = asyncio.get_running_loop().run_in_executor(
-            self._pool, _run_statement, self._path, statement
+            self._pool, run_statement, self._path, statement
         )
         self._in_flight.add(future)
         try:
@@ -278,7 +244,7 @@ class ClickHouseHttpEmulator:
             self._in_flight.discard(future)
 
     def _answer_response(
-        self, request: web.Request, statement: _Statement, answer: _Answer
+        self, request: web.Request, statement: Statement, answer: Answer
     ) -> web.Response:
         headers = {
             "X-ClickHouse-Query-Id": statement.query_id,
@@ -314,15 +280,6 @@ class ClickHouseHttpEmulator:
         )
 
 
-def _open_anchor(path: str) -> tuple[Any, list[str]]:
-    """A handle held for the emulator's life, so the engine stays up between requests, and the
-    server facts the answers report: version, time zone, and whether HTTP compression is on."""
-    anchor = chdb.connect(path)
-    query = "SELECT version(), timezone(), toString(getSetting('enable_http_compression'))"
-    text = anchor.query(query, "TabSeparated").bytes().decode()
-    return anchor, text.rstrip("\n").split("\t")
-
-
 def _credentials(request: web.Request) -> tuple[str, str]:
     authorization = request.headers.get("Authorization", "")
     if authorization.startswith("Basic "):
@@ -341,7 +298,7 @@ def _user_of(request: web.Request) -> str:
     return _credentials(request)[0] or "default"
 
 
-async def _read_statement(request: web.Request) -> _Statement:
+async def _read_statement(request: web.Request) -> Statement:
     """The statement, its bound parameters and settings, from the URL, a form, and the body."""
     fields: dict[str, str] = {}
     body = b""
@@ -371,7 +328,7 @@ async def _read_statement(request: web.Request) -> _Statement:
                         "(UNKNOWN_SETTING)",
                     )
                 settings[name] = value
-    return _Statement(
+    return Statement(
         sql=b"\n".join(parts),
         params=params,
         settings=settings,
@@ -409,85 +366,6 @@ def _decompress(data: bytes, encoding: str) -> bytes:
         ) from exc
     raise ClickHouseFailure(
         1,
-        f"Code: 1. DB::Exception: Unknown HTTP compression method '{encoding}'. (UNSUPPORTED_METHOD)",
+        f"Code: 1. DB::Exception: Unknown HTTP compression method '{encoding}'. "
+        "(UNSUPPORTED_METHOD)",
     )
-
-
-def _split_insert_data(sql: bytes) -> tuple[bytes | None, bytes]:
-    """An `INSERT … FORMAT x` statement's data and the statement without it."""
-    match = _INSERT_WITH_DATA.match(sql)
-    if match is None:
-        return None, sql
-    return sql[match.end() :], match.group(0).rstrip()
-
-
-def _run_statement(path: str, statement: _Statement) -> _Answer:
-    """Run one statement on a handle of its own (runs in a worker thread)."""
-    connection = chdb.connect(path)
-    try:
-        if statement.database:
-            _query(connection, f"USE {_quote_identifier(statement.database)}")
-        for name, value in statement.settings.items():
-            _query(connection, f"SET {name} = {_quote_string(value)}")
-        match = _INSERT_WITH_DATA.match(statement.sql)
-        if match is not None:
-            return _run_insert(connection, statement, match)
-        result = _query(
-            connection, statement.sql, statement.default_format, params=statement.params
-        )
-        if _RESULT_STATEMENT.match(statement.sql) is None:
-            output_format = None
-        else:
-            named = _TRAILING_FORMAT.search(statement.sql)
-            output_format = named.group(1).decode() if named else statement.default_format
-        return _Answer(bytes(result.bytes() or b""), output_format, _summary(result, written=False))
-    finally:
-        connection.close()
-
-
-def _run_insert(connection: Any, statement: _Statement, match: re.Match[bytes]) -> _Answer:
-    head, input_format = match.group(1).decode().rstrip(), match.group(2).decode()
-    with tempfile.NamedTemporaryFile(suffix=".data", delete=False) as handle:
-        handle.write(statement.sql[match.end() :])
-    try:
-        result = _query(
-            connection,
-            f"{head} FROM INFILE {_quote_string(handle.name)} FORMAT {input_format}",
-            params=statement.params,
-        )
-        return _Answer(b"", None, _summary(result, written=True))
-    finally:
-        os.unlink(handle.name)
-
-
-def _query(
-    connection: Any,
-    sql: str | bytes,
-    fmt: str = "TabSeparated",
-    params: dict[str, str] | None = None,
-) -> Any:
-    try:
-        return connection.query(sql, fmt, params=params or {})
-    except (chdb.ChdbError, RuntimeError) as exc:  # the connection API raises a RuntimeError
-        raise ClickHouseFailure.from_engine(exc) from exc
-
-
-def _summary(result: Any, *, written: bool) -> dict[str, str]:
-    rows, size = str(_call(result, "rows_read")), str(_call(result, "bytes_read"))
-    elapsed_ns = str(int(float(_call(result, "elapsed")) * 1e9))
-    if written:
-        return {"written_rows": rows, "written_bytes": size, "elapsed_ns": elapsed_ns}
-    return {"read_rows": rows, "read_bytes": size, "elapsed_ns": elapsed_ns}
-
-
-def _call(result: Any, name: str) -> Any:
-    method = getattr(result, name, None)
-    return method() if callable(method) else 0
-
-
-def _quote_identifier(name: str) -> str:
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
-
-
-def _quote_string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

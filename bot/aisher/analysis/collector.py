@@ -7,6 +7,7 @@ import difflib
 from dataclasses import dataclass
 
 from aisher.analysis.evidence import build_evidence, representative_origin, with_context
+from aisher.analysis.masking import Masker
 from aisher.analysis.model import Evidence
 from aisher.errors import UnknownServiceError, WindowError
 from aisher.signoz.repository import SignozRepository, walk_parent_chain
@@ -37,7 +38,9 @@ class EvidenceCollector:
         self._max_traces = max_traces
         self._max_logs = max_logs
 
-    async def collect(self, request: AnalysisRequest) -> Evidence:
+    async def collect(self, request: AnalysisRequest, masker: Masker) -> Evidence:
+        """The evidence, with message templates built from masked text (see build_evidence);
+        everything else is still raw and goes through `redact_evidence` next."""
         service, window = request.service.strip(), request.window
         stats = await self._repository.service_stats(window)
         own = next((item for item in stats if item.service == service), None)
@@ -57,6 +60,7 @@ class EvidenceCollector:
             edges=edges,
             truncated=failing.truncated,
             max_traces=self._max_traces,
+            mask=masker.mask,
         )
         return await self._attach_context(evidence)
 

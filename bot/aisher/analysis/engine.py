@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from aisher.analysis.collector import AnalysisRequest, EvidenceCollector
+from aisher.analysis.collector import AnalysisRequest
 from aisher.analysis.heuristic import explain
+from aisher.analysis.masking import Masker
 from aisher.analysis.model import Evidence
 from aisher.analysis.redaction import redact_evidence
 from aisher.analysis.report import Answer, Report
@@ -28,6 +29,13 @@ class AnalyzerOutcome:
     answer: Answer
     cached_at: str | None = None
     prompt_version: str | None = None
+
+
+class EvidenceSource(Protocol):
+    async def collect(self, request: AnalysisRequest, masker: Masker) -> Evidence:
+        """The evidence for a request (`EvidenceCollector` reads it from SigNoz), with message
+        templates built from `masker`-masked text; the engine masks the rest."""
+        ...
 
 
 class Analyzer(Protocol):
@@ -48,7 +56,7 @@ class AnalysisEngine:
 
     def __init__(
         self,
-        collector: EvidenceCollector,
+        collector: EvidenceSource,
         analyzer: Analyzer,
         *,
         signoz_url: str | None = None,
@@ -60,8 +68,12 @@ class AnalysisEngine:
         self._clock = clock
 
     async def evidence(self, request: AnalysisRequest) -> Evidence:
-        """The masked evidence for a request; nothing unmasked leaves this method."""
-        return redact_evidence(await self._collector.collect(request))
+        """The masked evidence for a request; nothing unmasked leaves this method.
+
+        One masker per request keeps placeholders stable across the whole report.
+        """
+        masker = Masker()
+        return redact_evidence(await self._collector.collect(request, masker), masker)
 
     async def analyze(self, request: AnalysisRequest) -> Report:
         evidence = await self.evidence(request)

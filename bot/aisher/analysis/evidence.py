@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aisher.analysis.groups import group_errors
 from aisher.analysis.model import Evidence, TraceOrigin
@@ -30,15 +30,20 @@ def build_evidence(
     edges: Sequence[CallEdge] = (),
     truncated: bool = False,
     max_traces: int | None = None,
+    mask: Callable[[str], str] = str,
 ) -> Evidence:
-    """Group the errors, find each failing trace's origin and rank the suspects."""
+    """Group the errors, find each failing trace's origin and rank the suspects.
+
+    Pass the report's `Masker.mask` as `mask`: message templates are derived here, and
+    secrets must be masked before normalisation can break them apart.
+    """
     stats_by_service = {item.service: item for item in stats}
     instrumented = frozenset(stats_by_service) | {span.service for span in spans}
     failing_trace_ids = {span.trace_id for span in spans if span.has_error}
     failing = [span for span in spans if span.trace_id in failing_trace_ids]
     origins = find_origins(failing, instrumented)
     groups = group_errors(
-        failing, frozenset((origin.trace_id, origin.span.span_id) for origin in origins)
+        failing, frozenset((origin.trace_id, origin.span.span_id) for origin in origins), mask
     )
     deploys = detect_deploys(versions, window)
     suspects = rank_suspects(origins, len(failing_trace_ids), stats_by_service, deploys)

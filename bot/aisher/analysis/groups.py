@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from aisher.analysis.model import ErrorGroup
@@ -77,18 +77,22 @@ class _Accumulator:
 
 
 def group_errors(
-    spans: Iterable[SpanRecord], origins: frozenset[tuple[str, str]]
+    spans: Iterable[SpanRecord],
+    origins: frozenset[tuple[str, str]],
+    mask: Callable[[str], str] = str,
 ) -> list[ErrorGroup]:
     """Error groups of the error spans, origins first, then most frequent first.
 
-    `origins` holds the (trace id, span id) of every origin span.
+    `origins` holds the (trace id, span id) of every origin span. `mask` is applied to each
+    message before it is normalised: normalising first would cut secrets into pieces
+    (`xoxb-1-…` → `xoxb-<n>-…`) that the masker no longer recognises.
     """
     accumulators: dict[tuple[str, str, str, str], _Accumulator] = {}
     for span in spans:
         if not span.has_error:
             continue
         failure = describe_failure(span)
-        template = normalize_message(failure.message)
+        template = normalize_message(mask(failure.message))
         key = (span.service, span.operation, failure.exception_type, template)
         acc = accumulators.get(key)
         if acc is None:

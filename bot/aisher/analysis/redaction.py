@@ -27,23 +27,26 @@ def redact_evidence(evidence: Evidence, masker: Masker | None = None) -> Evidenc
     )
 
 
-def redact_span(span: SpanRecord, masker: Masker) -> SpanRecord:
+def redact_span(span: SpanRecord, masker: Masker, *, stacktraces: bool = True) -> SpanRecord:
+    """The span with its texts masked; `stacktraces=False` drops its traces instead."""
     return dataclasses.replace(
         span,
         operation=masker.mask(span.operation),
         status_message=masker.mask(span.status_message),
         attributes=MappingProxyType(masker.mask_attributes(span.attributes)),
         resource=MappingProxyType(masker.mask_attributes(span.resource)),
-        exceptions=tuple(_exception(exception, masker) for exception in span.exceptions),
+        exceptions=tuple(
+            _exception(exception, masker, stacktraces) for exception in span.exceptions
+        ),
     )
 
 
-def _exception(exception: ExceptionRecord, masker: Masker) -> ExceptionRecord:
+def _exception(exception: ExceptionRecord, masker: Masker, stacktraces: bool) -> ExceptionRecord:
     return dataclasses.replace(
         exception,
         type=masker.mask(exception.type),
         message=masker.mask(exception.message),
-        stacktrace=masker.mask(exception.stacktrace),
+        stacktrace=masker.mask(exception.stacktrace) if stacktraces else "",
     )
 
 
@@ -58,8 +61,12 @@ def _group(group: ErrorGroup, masker: Masker) -> ErrorGroup:
 
 
 def _origin(origin: TraceOrigin, masker: Masker) -> TraceOrigin:
+    # Origins are counted and cited, never shown in full: their stack traces live on in the
+    # groups (one per group), so masking thousands of copies here would be wasted work.
     return dataclasses.replace(
-        origin, span=redact_span(origin.span, masker), blamed=masker.mask(origin.blamed)
+        origin,
+        span=redact_span(origin.span, masker, stacktraces=False),
+        blamed=masker.mask(origin.blamed),
     )
 
 
