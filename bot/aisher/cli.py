@@ -11,20 +11,18 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from aisher import __version__
-from aisher.analysis.collector import AnalysisRequest
-from aisher.analysis.report import Report
+from aisher.bench.runner import run_bench
+from aisher.commands.demo import run_demo
+from aisher.commands.load import run_load
+from aisher.commands.why import run_why
 from aisher.config import Settings
 from aisher.errors import AisherError, ConfigError
-from aisher.render.json_report import render_json
-from aisher.render.text import render_text
-from aisher.runtime import open_runtime, prepare_process_environment
-from aisher.window import resolve_window
+from aisher.runtime import prepare_process_environment
 
 log = logging.getLogger("aisher")
 
@@ -104,40 +102,19 @@ def load_settings() -> Settings:
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "why":
-        return await run_why(args, settings)
+        return await run_why(
+            settings,
+            service=args.service,
+            window=args.window,
+            until=args.until,
+            fmt=args.format,
+            refresh=args.refresh,
+            tenant=args.tenant,
+        )
     if args.command == "load":
-        from aisher.commands.load import run_load
-
         return await run_load(args.files, settings)
     if args.command == "demo":
-        from aisher.commands.demo import run_demo
-
         return await run_demo(settings, scenario=args.scenario, seed=args.seed, fmt=args.format)
     if args.command == "bench":
-        from aisher.bench.runner import run_bench
-
         return await run_bench(settings, as_json=args.json, quick=args.quick, only=args.only)
     raise ConfigError(f"unknown command {args.command!r}")
-
-
-async def run_why(args: argparse.Namespace, settings: Settings) -> int:
-    window = resolve_window(
-        args.window,
-        args.until,
-        now=datetime.now(UTC),
-        retention_days=settings.retention_days,
-    )
-    request = AnalysisRequest(
-        service=args.service,
-        window=window,
-        tenant=args.tenant or settings.default_tenant,
-        refresh=args.refresh,
-    )
-    async with open_runtime(settings) as runtime:
-        report = await runtime.engine.analyze(request)
-    print(render_report(report, args.format))
-    return 0
-
-
-def render_report(report: Report, fmt: str) -> str:
-    return render_json(report) if fmt == "json" else render_text(report)

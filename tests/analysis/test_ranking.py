@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 from aisher.analysis.evidence import build_evidence
 from aisher.analysis.model import BlameKind, Confidence
 from aisher.analysis.origins import find_origins
-from aisher.analysis.ranking import assess_confidence, detect_deploys, rank_suspects, rate_lift
+from aisher.analysis.ranking import (
+    anomaly,
+    assess_confidence,
+    detect_deploys,
+    rank_suspects,
+    rate_lift,
+)
 from aisher.telemetry import ServiceStats, SpanRecord, VersionSeen
 from aisher.window import TimeWindow
 from tests.support.traces import TraceBuilder
@@ -125,14 +131,31 @@ class TestDetectDeploys:
 
 
 class TestRateLift:
-    def test_lift_is_the_new_share_of_errors(self) -> None:
-        """From 1% to 10% errors, nine tenths of the error rate is new."""
-        assert abs(rate_lift(ServiceStats("x", 100, 10, 100, 1)) - 0.9) < 1e-9
+    def test_large_jump_is_nearly_all_new(self) -> None:
+        """From 1 in 1000 to 300 in 1000 errors, nearly all of the error rate is new."""
+        assert rate_lift(ServiceStats("x", 1000, 300, 1000, 1)) > 0.97
+
+    def test_small_counts_are_discounted(self) -> None:
+        """Three errors where one was expected is weak evidence of anything new."""
+        assert rate_lift(ServiceStats("x", 100, 3, 100, 1)) < 0.4
 
     def test_no_errors_no_lift(self) -> None:
         """A service without errors has no lift, and a steady rate has none either."""
         assert rate_lift(ServiceStats("x", 100, 0, 100, 0)) == 0.0
-        assert rate_lift(ServiceStats("x", 100, 5, 100, 5)) == 0.0
+        assert rate_lift(ServiceStats("x", 100, 50, 100, 50)) == 0.0
+
+
+class TestAnomaly:
+    def test_slow_callee_borrows_its_callers_lift(self) -> None:
+        """A slow service without errors of its own is as anomalous as the caller timing out."""
+        stats = {
+            "shipping": ServiceStats("shipping", 500, 0, 500, 0),
+            "checkout": ServiceStats("checkout", 500, 80, 500, 1),
+        }
+        lift = anomaly("shipping", BlameKind.SLOW_CALLEE, "checkout", stats)
+        assert lift == rate_lift(stats["checkout"])
+        assert lift > 0.9
+        assert anomaly("shipping", BlameKind.SERVICE, "checkout", stats) == 0.0
 
 
 class TestConfidence:

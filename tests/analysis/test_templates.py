@@ -27,6 +27,12 @@ class TestNormalizeMessage:
             ),
             ("object at 0x7f3a2b1c freed", "object at <hex> freed"),
             ("lookup of ord_8Hs7Kd21 failed", "lookup of <id> failed"),
+            ('{"timestamp":"2026-11-26T11:02:03.123+00:00"}', '{"timestamp":"<time>"}'),
+            (
+                "read tcp <IP_27>:43970-><IP_28>:6379: i/o timeout",
+                "read tcp <IP>:<n>-><IP>:6379: i/o timeout",
+            ),
+            ("token <SECRET_3> rejected", "token <SECRET> rejected"),
         ],
     )
     def test_volatile_parts_become_placeholders(self, message: str, template: str) -> None:

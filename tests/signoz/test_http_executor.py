@@ -188,7 +188,8 @@ class TestHttpExecutor:
         result = await http_executor.query("SELECT {name:String} AS name", {"name": hostile})
         assert result.rows == [(hostile,)]
         sent = clickhouse_http.received[-1]
-        assert "{name:String}" in sent.sql and hostile not in sent.sql
+        assert "{name:String}" in sent.sql
+        assert hostile not in sent.sql
         assert sent.params == {"name": "x\\' OR 1=1 --"}
 
     async def test_large_parameters_go_in_a_form(self, http_executor: HttpExecutor) -> None:
@@ -205,6 +206,23 @@ class TestHttpExecutor:
         assert clickhouse_http.received[-1].settings["max_execution_time"] == "10"
         result = await http_executor.query("SELECT getSetting('max_execution_time')")
         assert int(result.rows[0][0]) == 10
+
+    async def test_database_in_the_dsn_path_is_the_default_database(
+        self,
+        http_clickhouse_settings: ClickHouseSettings,
+        clickhouse_http: ClickHouseHttpEmulator,
+        incident: Incident,
+    ) -> None:
+        """A DSN ending in a database name sends it as `database`, so bare table names resolve."""
+        database = http_clickhouse_settings.traces_database
+        dsn = f"{clickhouse_http.dsn}{database}"
+        executor = HttpExecutor(dataclasses.replace(http_clickhouse_settings, dsn=dsn))
+        try:
+            result = await executor.query("SELECT count() FROM signoz_index_v3")
+        finally:
+            await executor.close()
+        assert result.rows == [(13,)]
+        assert clickhouse_http.received[-1].database == database
 
     async def test_transient_503s_are_retried_until_success(
         self, http_executor: HttpExecutor, clickhouse_http: ClickHouseHttpEmulator
@@ -308,10 +326,12 @@ class TestHttpExecutor:
         result = await http_executor.query(
             "SELECT number FROM system.numbers LIMIT 100000", max_rows=1000
         )
-        assert len(result.rows) == 1000 and result.truncated
+        assert len(result.rows) == 1000
+        assert result.truncated
         assert result.rows[-1] == (999,)
         whole = await http_executor.query("SELECT number FROM numbers(10)", max_rows=10)
-        assert len(whole.rows) == 10 and not whole.truncated
+        assert len(whole.rows) == 10
+        assert not whole.truncated
 
     async def test_commands_and_compressed_inserts_round_trip(
         self,
@@ -340,7 +360,7 @@ class TestHttpExecutor:
     async def test_unserialisable_value_names_the_table(
         self, http_executor: HttpExecutor, clickhouse_settings: ClickHouseSettings
     ) -> None:
-        """A value the driver cannot encode is a DataSourceError naming the table, not a ValueError."""
+        """A value the driver cannot encode is a DataSourceError naming the table."""
         table = f"{clickhouse_settings.traces_database}.typed"
         await http_executor.command(f"CREATE DATABASE {clickhouse_settings.traces_database}")
         try:

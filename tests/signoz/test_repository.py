@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from datetime import timedelta
 import pytest
 
 from aisher.config import ClickHouseSettings, QueryLimits
+from aisher.signoz import queries
+from aisher.signoz.dialect import SPANS_V3
 from aisher.signoz.executor import EmbeddedExecutor
 from aisher.signoz.loader import load_documents
 from aisher.signoz.probe import LogSchema, TraceSchema, probe_schema
@@ -226,3 +229,40 @@ class TestTraceAndChain:
     async def test_unknown_trace_is_empty(self, loaded: Loaded) -> None:
         """A trace id nobody sent yields no spans rather than an error."""
         assert await loaded.repository.trace("f" * 32, hint=loaded.window) == []
+
+
+class TestClusterForm:
+    async def test_global_subqueries_give_the_same_answers(
+        self, store: EmbeddedExecutor, loaded: Loaded
+    ) -> None:
+        """With a Distributed span table the queries use GLOBAL IN/JOIN and answer the same."""
+        schema = dataclasses.replace(loaded.repository.schema, distributed=True)
+        cluster = SignozRepository(store, schema, QueryLimits())
+        plain = await loaded.repository.failing_traces("frontend", loaded.window)
+        found = await cluster.failing_traces("frontend", loaded.window)
+        assert sorted(found.trace_ids) == sorted(plain.trace_ids)
+        assert sorted(found.spans, key=lambda s: s.span_id) == sorted(
+            plain.spans, key=lambda s: s.span_id
+        )
+        edges = await cluster.call_edges(loaded.window)
+        assert {(e.caller, e.callee) for e in edges} == {
+            (e.caller, e.callee) for e in await loaded.repository.call_edges(loaded.window)
+        }
+        trace_id = loaded.incident.failing_frontend_traces[0]
+        assert len(await cluster.trace(trace_id)) == 3
+
+    def test_global_keyword_only_on_clusters(self, loaded: Loaded) -> None:
+        """The SQL says GLOBAL exactly when the span table is distributed."""
+        schema = loaded.repository.schema
+        for distributed in (False, True):
+            sql = queries.failing_trace_spans(
+                schema.spans_table,
+                schema.errors_table,
+                SPANS_V3,
+                service="x",
+                window=loaded.window,
+                max_traces=5,
+                distributed=distributed,
+            )
+            assert ("GLOBAL IN" in sql.text) is distributed
+            assert ("GLOBAL LEFT JOIN" in sql.text) is distributed

@@ -59,7 +59,7 @@ class RedisServer:
         arguments = [self._executable]
         for name, value in options.items():
             arguments += [f"--{name}", value]
-        self._process = subprocess.Popen(  # noqa: S603 - our own arguments, executable from PATH
+        self._process = subprocess.Popen(
             arguments,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

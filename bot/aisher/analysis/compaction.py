@@ -13,7 +13,9 @@ non-origin groups and their traces, …); the top suspects are never dropped.
 
 from __future__ import annotations
 
+import json
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,9 +32,11 @@ MAX_ROWS = {"suspects": 8, "groups": 60, "services": 40, "edges": 40, "logs": 20
 LOG_BODY_CHARS = 400
 CHAIN_ATTRIBUTE_CHARS = 300
 # Priorities: higher survives longer. Kept rows (top suspects, header) have no priority.
-P_LOG, P_EDGE, P_SERVICE, P_HISTORY, P_GROUP, P_STACK, P_CHAIN, P_SUSPECT, P_DEPLOY = (
-    10, 20, 30, 40, 50, 55, 70, 80, 90,
+# A stack trace costs a hundred group rows, so rare groups lose their trace before their row.
+P_LOG, P_EDGE, P_SERVICE, P_HISTORY, P_STACK, P_GROUP, P_CHAIN, P_SUSPECT, P_DEPLOY = (
+    10, 20, 30, 40, 45, 50, 70, 80, 90,
 )  # fmt: skip
+P_IMPORTANT = 25  # bonus for rows about the top suspects' own failures
 
 
 @dataclass(slots=True)
@@ -69,24 +73,52 @@ def compact_evidence(
     tokens = count(text)
     if budget_tokens is None or tokens <= budget_tokens:
         return CompactContext(text, tokens)
+    # Estimate each row's cost from its length at this document's own tokens-per-character
+    # (JSON escapes newlines and quotes as TOON does); exact counts after each round correct it.
+    per_char = tokens / max(1, len(text))
     for row in rows:
-        row.tokens = count(" ".join(str(value) for value in row.data.values())) + 1
+        row.tokens = math.ceil(
+            len(json.dumps(list(row.data.values()), ensure_ascii=False)) * per_char
+        )
     dropped: dict[str, int] = {}
-    droppable = sorted(
-        (row for row in rows if row.priority is not None), key=lambda row: row.priority or 0
-    )
-    while tokens > budget_tokens and droppable:
-        excess = tokens - budget_tokens
-        removed = 0
-        while droppable and removed < excess:
-            row = droppable.pop(0)
-            rows.remove(row)
-            removed += row.tokens
-            dropped[row.section] = dropped.get(row.section, 0) + 1
-        rows = _without_orphan_stacks(rows, dropped)
+    while tokens > budget_tokens:
+        removed = _drop_least_important(rows, tokens - budget_tokens, dropped)
+        if not removed:
+            break  # only rows that are never dropped are left
         text = _render(header, rows)
         tokens = count(text)
     return CompactContext(text, tokens, dropped)
+
+
+def _drop_least_important(rows: list[_Row], excess: int, dropped: dict[str, int]) -> int:
+    """Remove rows, least important first, until about `excess` tokens are gone.
+
+    A stack trace goes with the last group that references it, and its tokens count.
+    """
+    references = Counter(row.data["stack"] for row in rows if row.section == "error_groups")
+    stacks = {row.data["id"]: row for row in rows if row.section == "stacktraces"}
+    droppable = sorted((row for row in rows if row.priority is not None), key=_priority)
+    removed = 0
+    for row in droppable:
+        if removed >= excess:
+            break
+        if row not in rows:
+            continue  # already gone with its group
+        rows.remove(row)
+        removed += row.tokens
+        dropped[row.section] = dropped.get(row.section, 0) + 1
+        if row.section == "error_groups" and row.data["stack"]:
+            references[row.data["stack"]] -= 1
+            stack = stacks.get(row.data["stack"])
+            if references[row.data["stack"]] == 0 and stack is not None and stack in rows:
+                rows.remove(stack)
+                removed += stack.tokens
+                dropped["stacktraces"] = dropped.get("stacktraces", 0) + 1
+    return removed
+
+
+def _priority(row: _Row) -> float:
+    return row.priority if row.priority is not None else math.inf
 
 
 def _header(evidence: Evidence) -> dict[str, Any]:
@@ -108,7 +140,7 @@ def _header(evidence: Evidence) -> dict[str, Any]:
 def _rows(evidence: Evidence) -> list[_Row]:
     rows: list[_Row] = []
     rows += _suspect_rows(evidence)
-    stacks, stack_ids = _stack_table(evidence.groups[: MAX_ROWS["groups"]])
+    stacks, stack_ids = _stack_table(evidence.groups[: MAX_ROWS["groups"]], _top_causes(evidence))
     rows += _group_rows(evidence, stack_ids)
     rows += stacks
     rows += _chain_rows(evidence)
@@ -158,7 +190,15 @@ def _suspect_rows(evidence: Evidence) -> list[_Row]:
     return rows
 
 
-def _stack_table(groups: Iterable[ErrorGroup]) -> tuple[list[_Row], dict[str, str]]:
+def _top_causes(evidence: Evidence) -> set[str]:
+    return {s.service for s in evidence.suspects[:KEPT_SUSPECTS] if not s.symptom}
+
+
+def _important(group: ErrorGroup, top: set[str]) -> bool:
+    return group.origin_count > 0 and group.service in top
+
+
+def _stack_table(groups: Iterable[ErrorGroup], top: set[str]) -> tuple[list[_Row], dict[str, str]]:
     """One row per distinct (stripped, normalised) stack trace; group key -> stack id."""
     ids: dict[str, str] = {}
     by_text: dict[str, str] = {}
@@ -172,14 +212,18 @@ def _stack_table(groups: Iterable[ErrorGroup]) -> tuple[list[_Row], dict[str, st
         stack_id = by_text.get(text)
         if stack_id is None:
             stack_id = by_text[text] = f"st{len(by_text) + 1}"
-            priority = P_STACK + min(group.origin_count, 1000) / 100
+            priority = (
+                P_STACK
+                + (P_IMPORTANT if _important(group, top) else 0)
+                + min(group.origin_count, 999) / 1000
+            )
             rows.append(_Row("stacktraces", {"id": stack_id, "trace": text}, priority))
         ids[group.key] = stack_id
     return rows, ids
 
 
 def _group_rows(evidence: Evidence, stack_ids: dict[str, str]) -> list[_Row]:
-    top = {s.service for s in evidence.suspects[:KEPT_SUSPECTS] if not s.symptom}
+    top = _top_causes(evidence)
     rows = []
     for index, g in enumerate(evidence.groups[: MAX_ROWS["groups"]], start=1):
         data = {
@@ -191,8 +235,8 @@ def _group_rows(evidence: Evidence, stack_ids: dict[str, str]) -> list[_Row]:
             "sample_trace": g.sample_trace_ids[0] if g.sample_trace_ids else "",
             "sample_span": g.sample_span_ids[0] if g.sample_span_ids else "",
         }  # fmt: skip
-        important = g.origin_count > 0 and g.service in top
-        priority = P_GROUP + (20 if important else 0) + math.log10(1 + g.count)
+        bonus = P_IMPORTANT if _important(g, top) else 0
+        priority = P_GROUP + bonus + math.log10(1 + g.count) / 10
         rows.append(_Row("error_groups", data, priority))
     return rows
 
@@ -224,16 +268,6 @@ def _service_rows(evidence: Evidence) -> list[_Row]:
         }  # fmt: skip
         rows.append(_Row("services", data, P_SERVICE + (10 if s.service in focus else 0)))
     return rows
-
-
-def _without_orphan_stacks(rows: list[_Row], dropped: dict[str, int]) -> list[_Row]:
-    """Drop stack traces no remaining group references."""
-    used = {row.data["stack"] for row in rows if row.section == "error_groups"}
-    kept = [row for row in rows if row.section != "stacktraces" or row.data["id"] in used]
-    orphans = len(rows) - len(kept)
-    if orphans:
-        dropped["stacktraces"] = dropped.get("stacktraces", 0) + orphans
-    return kept
 
 
 _SECTION_ORDER = (

@@ -88,11 +88,14 @@ def group_errors(
     (`xoxb-1-…` → `xoxb-<n>-…`) that the masker no longer recognises.
     """
     accumulators: dict[tuple[str, str, str, str], _Accumulator] = {}
+    templates: dict[str, str] = {}  # the same message recurs across thousands of spans
     for span in spans:
         if not span.has_error:
             continue
         failure = describe_failure(span)
-        template = normalize_message(mask(failure.message))
+        template = templates.get(failure.message)
+        if template is None:
+            template = templates[failure.message] = normalize_message(mask(failure.message))
         key = (span.service, span.operation, failure.exception_type, template)
         acc = accumulators.get(key)
         if acc is None:

@@ -25,6 +25,7 @@ WEIGHT_DEPENDENCY = 0.08
 EVIDENCE_PER_SUSPECT = 3
 MIN_FAILING_TRACES = 3
 MAX_SUSPECTS = 8
+LIFT_PSEUDO_ERRORS = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +53,25 @@ def detect_deploys(versions: Iterable[VersionSeen], window: TimeWindow) -> list[
 
 
 def rate_lift(stats: ServiceStats | None) -> float:
-    """The share of the window's error rate that is new compared to the baseline (0..1)."""
-    if stats is None or stats.error_rate <= 0:
+    """How much of the window's errors are new compared to the baseline rate (0..1).
+
+    The excess over what the baseline rate predicts, divided by the errors plus a few pseudo
+    errors: a jump from 1 to 3 errors (chance) scores low, a jump from 0 to 300 close to 1.
+    """
+    if stats is None or stats.errors <= 0:
         return 0.0
-    return max(0.0, stats.error_rate - stats.baseline_error_rate) / stats.error_rate
+    baseline_rate = (stats.baseline_errors + 0.5) / (stats.baseline_spans + 1)
+    expected = baseline_rate * stats.spans
+    return max(0.0, stats.errors - expected) / (stats.errors + LIFT_PSEUDO_ERRORS)
+
+
+def anomaly(blamed: str, blame: BlameKind, via: str, stats: Mapping[str, ServiceStats]) -> float:
+    """How new the failure is. A slow callee or an uninstrumented dependency shows its failures
+    in the caller that times out or gets errors back, so the caller's lift counts for it."""
+    own = rate_lift(stats.get(blamed))
+    if blame is BlameKind.SERVICE:
+        return own
+    return max(own, rate_lift(stats.get(via)))
 
 
 def rank_suspects(
@@ -94,9 +110,9 @@ def _score_cause(
     kinds = Counter(origin.blame for origin in found)
     blame = kinds.most_common(1)[0][0]
     service_stats = stats.get(blamed)
-    lift = rate_lift(service_stats)
-    if blame is not BlameKind.SERVICE and service_stats is None:
-        lift = 1.0  # an external dependency has no baseline of its own; its failures are new
+    via = Counter(origin.span.service for origin in found if origin.span.service != blamed)
+    caller = via.most_common(1)[0][0] if via else ""
+    lift = anomaly(blamed, blame, caller, stats)
     deploy = deploy_of.get(blamed)
     dependency = 1.0 if blame is BlameKind.DEPENDENCY else 0.0
     score = (
@@ -107,7 +123,6 @@ def _score_cause(
     )
     operation = Counter(_blamed_operation(origin) for origin in found).most_common(1)[0][0]
     exception = Counter(describe_failure(o.span).exception_type for o in found).most_common(1)
-    via = Counter(origin.span.service for origin in found if origin.span.service != blamed)
     reasons = [f"errors start here in {len(traces)} of {failing_traces} failing traces"]
     if service_stats is not None and service_stats.errors:
         reasons.append(
@@ -133,7 +148,7 @@ def _score_cause(
         error_rate=service_stats.error_rate if service_stats else 0.0,
         baseline_error_rate=service_stats.baseline_error_rate if service_stats else 0.0,
         deploy=deploy,
-        via=via.most_common(1)[0][0] if via else "",
+        via=caller,
         reasons=tuple(reasons),
         evidence=_evidence_refs(found),
     )

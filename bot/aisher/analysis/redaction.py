@@ -61,13 +61,23 @@ def _group(group: ErrorGroup, masker: Masker) -> ErrorGroup:
 
 
 def _origin(origin: TraceOrigin, masker: Masker) -> TraceOrigin:
-    # Origins are counted and cited, never shown in full: their stack traces live on in the
-    # groups (one per group), so masking thousands of copies here would be wasted work.
-    return dataclasses.replace(
-        origin,
-        span=redact_span(origin.span, masker, stacktraces=False),
-        blamed=masker.mask(origin.blamed),
+    # Origins are counted and cited, never shown in full (their failures live on in the error
+    # groups and the representative chain), so they keep only what identifies them; masking
+    # the texts of thousands of origin spans would be wasted work.
+    span = origin.span
+    slim = SpanRecord(
+        trace_id=span.trace_id,
+        span_id=span.span_id,
+        parent_span_id=span.parent_span_id,
+        service=span.service,
+        operation=masker.mask(span.operation),
+        kind=span.kind,
+        start_ns=span.start_ns,
+        duration_ns=span.duration_ns,
+        status_code=span.status_code,
+        http_status=span.http_status,
     )
+    return dataclasses.replace(origin, span=slim, blamed=masker.mask(origin.blamed))
 
 
 def _suspect(suspect: Suspect, masker: Masker) -> Suspect:

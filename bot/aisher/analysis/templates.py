@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import re
 
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(
-            r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
-        ),
-        "<uuid>",
-    ),
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "<email>"),
-    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "<ip>"),
-    (re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])"), "<ip>"),
-    (re.compile(r"\b0x[0-9a-fA-F]+\b"), "<hex>"),
-    (re.compile(r"\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b"), "<hex>"),
+# One alternation, tried left to right at each position, so a message is scanned once.
+_VOLATILE_PARTS = (
+    # Masking placeholders are numbered per value (<IP_27>); for grouping any IP is an IP.
+    ("masked", r"<(?:SECRET|EMAIL|IP|CARD)_\d+>"),
+    ("ts", r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"),
+    ("uuid", r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
+    ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    ("ip", r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),
+    ("ip6", r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])"),
+    ("hex", r"\b0x[0-9a-fA-F]+\b"),
+    ("hexid", r"\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b"),
     # Identifiers that mix letters with at least three digits: ord_8Hs7Kd21, user-42a9f1.
-    (re.compile(r"\b(?=\w*[A-Za-z])(?=(?:\w*\d){3})[\w-]{8,}\b"), "<id>"),
+    ("id", r"\b(?=\w*[A-Za-z])(?=(?:\w*\d){3})[\w-]{8,}\b"),
 )
+_VOLATILE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _VOLATILE_PARTS))
+_PLACEHOLDERS = {"ts": "<time>", "uuid": "<uuid>", "email": "<email>", "ip": "<ip>", "ip6": "<ip>",
+                 "hex": "<hex>", "hexid": "<hex>", "id": "<id>"}  # fmt: skip
 _PORT = re.compile(r"(?<=[A-Za-z>\]]:)\d{2,5}\b")
 _STATUS_CODE = re.compile(r"^[1-5]\d\d$")
 # A number, optionally with a unit suffix (30000ms, 2.5s, 512MB): the unit stays.
@@ -32,21 +34,31 @@ _NUMBER = re.compile(
 )
 _SPACES = re.compile(r"\s+")
 MAX_TEMPLATE_CHARS = 300
+EPHEMERAL_PORTS_START = 32768  # Linux's default ip_local_port_range starts here
 
 
 def normalize_message(message: str) -> str:
     """The message with volatile parts replaced by placeholders, whitespace folded."""
-    text = _SPACES.sub(" ", message.strip())
-    for pattern, placeholder in _RULES:
-        text = pattern.sub(placeholder, text)
+    # Only the head of a huge message can reach the template; don't scan the rest.
+    text = _SPACES.sub(" ", message[: MAX_TEMPLATE_CHARS * 4].strip())
+    text = _VOLATILE.sub(_volatile_placeholder, text)
     ports = {match.start() for match in _PORT.finditer(text)}
 
     def replace_number(match: re.Match[str]) -> str:
         token = match.group(0)
         followed_by_unit = text[match.end() : match.end() + 1].isalpha()
-        if match.start() in ports or (_STATUS_CODE.match(token) and not followed_by_unit):
+        if match.start() in ports:
+            # A server port tells where a call went; an ephemeral client port is noise.
+            return token if int(token) < EPHEMERAL_PORTS_START else "<n>"
+        if _STATUS_CODE.match(token) and not followed_by_unit:
             return token
         return "<n>"
 
     text = _NUMBER.sub(replace_number, text)
     return text[:MAX_TEMPLATE_CHARS]
+
+
+def _volatile_placeholder(match: re.Match[str]) -> str:
+    if match.lastgroup == "masked":
+        return match.group(0).split("_", 1)[0] + ">"
+    return _PLACEHOLDERS[match.lastgroup or "id"]

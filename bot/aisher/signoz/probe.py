@@ -39,6 +39,7 @@ class SchemaInfo:
     log_schema: LogSchema
     logs_table: str | None
     columns: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    distributed: bool = False  # the span table is a Distributed one: subqueries must be GLOBAL
 
     def has_column(self, table: str, column: str) -> bool:
         return column in self.columns.get(table, frozenset())
@@ -73,12 +74,13 @@ async def probe_schema(executor: QueryExecutor, traces_db: str, logs_db: str) ->
     """Read `system.tables` and `system.columns` and choose the tables to query."""
     traces_db, logs_db = check_identifier(traces_db), check_identifier(logs_db)
     tables = await executor.query(
-        "SELECT database, name FROM system.tables WHERE database IN {dbs:Array(String)}",
+        "SELECT database, name, engine FROM system.tables WHERE database IN {dbs:Array(String)}",
         {"dbs": [traces_db, logs_db]},
         max_rows=10_000,
     )
-    traces = {name for db, name in tables.rows if db == traces_db}
-    logs = {name for db, name in tables.rows if db == logs_db}
+    traces = {name for db, name, _ in tables.rows if db == traces_db}
+    logs = {name for db, name, _ in tables.rows if db == logs_db}
+    engines = {(db, name): engine for db, name, engine in tables.rows}
 
     spans_v3, spans_v2 = _pick("spans_v3", traces), _pick("spans_v2", traces)
     spans_kind, spans_name = ("spans_v3", spans_v3) if spans_v3 else ("spans_v2", spans_v2)
@@ -117,6 +119,7 @@ async def probe_schema(executor: QueryExecutor, traces_db: str, logs_db: str) ->
         log_schema=log_schema,
         logs_table=qualified.get(log_kind),
         columns=columns,
+        distributed=engines.get((traces_db, spans_name)) == "Distributed",
     )
 
 

@@ -5,6 +5,11 @@ only ever travels as a server-side bound parameter (`{name:Type}`); the text its
 from table names chosen by the schema probe and column names from `dialect`. Span and log
 queries always carry SigNoz's `ts_bucket_start` bounds with the −1800 s rule as well as the
 `timestamp` bounds, so ClickHouse prunes partitions and granules the way SigNoz's own do.
+
+On a cluster (`distributed=True`), subqueries and joins over `distributed_*` tables are GLOBAL,
+as SigNoz's own are: the subquery runs once and its result is shipped to every shard, instead
+of every shard re-running it against the whole cluster (which ClickHouse refuses by default).
+On one node GLOBAL only costs time (about a third more for the golden query), so it is left out.
 """
 
 from __future__ import annotations
@@ -109,8 +114,15 @@ _NO_EXCEPTION_COLUMNS = (
 )
 
 
+def _global(distributed: bool) -> str:
+    return "GLOBAL " if distributed else ""
+
+
 def _exception_join(
-    errors_table: str | None, columns: SpanColumns, trace_condition: str
+    errors_table: str | None,
+    columns: SpanColumns,
+    trace_condition: str,
+    distributed: bool = False,
 ) -> tuple[str, str]:
     """Exception columns and the LEFT JOIN on `signoz_error_index_v2` that provides them.
 
@@ -125,7 +137,7 @@ def _exception_join(
         " e.group_id AS group_id, e.exception_ns AS exception_ns"
     )
     join = (
-        "LEFT JOIN (SELECT traceID, spanID, exceptionType, exceptionMessage,"
+        f"{_global(distributed)}LEFT JOIN (SELECT traceID, spanID, exceptionType, exceptionMessage,"
         " exceptionStacktrace, exceptionEscaped, toString(groupID) AS group_id,"
         " toUnixTimestamp64Nano(timestamp) AS exception_ns"
         f" FROM {errors_table}"
@@ -145,6 +157,7 @@ def failing_trace_spans(
     service: str,
     window: TimeWindow,
     max_traces: int,
+    distributed: bool = False,
 ) -> Sql:
     """The corrected golden query: every span of the failing traces that involve `service`.
 
@@ -157,7 +170,7 @@ def failing_trace_spans(
     c = columns
     # Exception rows of the window are few; filtering them by the failing traces as well would
     # make ClickHouse evaluate the `failing` CTE a second time.
-    exception_columns, join = _exception_join(errors_table, c, "1")
+    exception_columns, join = _exception_join(errors_table, c, "1", distributed)
     text = (
         "WITH failing AS ("
         f"SELECT {c.trace_id} AS tid FROM {spans_table}"
@@ -167,7 +180,8 @@ def failing_trace_spans(
         " ORDER BY max(timestamp) DESC LIMIT {max_traces:UInt32})"
         f" SELECT {span_select(c)}, {exception_columns}"
         f" FROM {spans_table} AS s {join}"
-        f" WHERE {span_time_filter(c, 's')} AND s.{c.trace_id} IN (SELECT tid FROM failing)"
+        f" WHERE {span_time_filter(c, 's')}"
+        f" AND s.{c.trace_id} {_global(distributed)}IN (SELECT tid FROM failing)"
         f" ORDER BY s.{c.trace_id}, s.timestamp"
     )
     params = {
@@ -211,13 +225,15 @@ def version_history(spans_table: str, columns: SpanColumns, *, window: TimeWindo
     return Sql(text, window_params(window.extended_back(2)))
 
 
-def call_edges(spans_table: str, columns: SpanColumns, *, window: TimeWindow) -> Sql:
+def call_edges(
+    spans_table: str, columns: SpanColumns, *, window: TimeWindow, distributed: bool = False
+) -> Sql:
     """Calls between services: child spans whose parent span belongs to another service."""
     c = columns
     text = (
         f"SELECT p.service AS caller, ch.{c.service} AS callee, count() AS calls,"
         f" countIf(ch.{c.has_error}) AS errors"
-        f" FROM {spans_table} AS ch INNER JOIN ("
+        f" FROM {spans_table} AS ch {_global(distributed)}INNER JOIN ("
         f"SELECT {c.trace_id} AS tid, {c.span_id} AS sid, {c.service} AS service"
         f" FROM {spans_table} WHERE {span_time_filter(c)}) AS p"
         f" ON ch.{c.trace_id} = p.tid AND ch.{c.parent_span_id} = p.sid"
@@ -308,10 +324,13 @@ def trace_spans(
     *,
     trace_id: str,
     window: TimeWindow,
+    distributed: bool = False,
 ) -> Sql:
     """Every span of one trace (replayed duplicates removed), all attributes and exceptions."""
     c = columns
-    exception_columns, join = _exception_join(errors_table, c, "traceID = {trace_id:String}")
+    exception_columns, join = _exception_join(
+        errors_table, c, "traceID = {trace_id:String}", distributed
+    )
     text = (
         f"SELECT {span_select(c, all_attributes=True)}, {exception_columns}"
         f" FROM (SELECT * FROM {spans_table} AS s"

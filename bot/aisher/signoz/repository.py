@@ -62,6 +62,7 @@ class SignozRepository:
             service=service,
             window=window,
             max_traces=self._limits.max_traces,
+            distributed=self._schema.distributed,
         )
         result = await self._executor.query(sql.text, sql.params, max_rows=self._limits.max_rows)
         spans = tuple(merge_exception_rows(result.dicts()))
@@ -98,7 +99,12 @@ class SignozRepository:
 
     async def call_edges(self, window: TimeWindow) -> list[CallEdge]:
         """Service-to-service edges, plus calls to uninstrumented peers (databases, SaaS APIs)."""
-        internal_sql = queries.call_edges(self._schema.spans_table, self._spans, window=window)
+        internal_sql = queries.call_edges(
+            self._schema.spans_table,
+            self._spans,
+            window=window,
+            distributed=self._schema.distributed,
+        )
         peer_sql = queries.peer_calls(self._schema.spans_table, self._spans, window=window)
         internal = (await self._executor.query(internal_sql.text, internal_sql.params)).dicts()
         peers = (await self._executor.query(peer_sql.text, peer_sql.params)).dicts()
@@ -178,6 +184,7 @@ class SignozRepository:
             self._spans,
             trace_id=trace_id,
             window=window,
+            distributed=self._schema.distributed,
         )
         result = await self._executor.query(sql.text, sql.params, max_rows=self._limits.max_rows)
         return list(merge_exception_rows(result.dicts()))

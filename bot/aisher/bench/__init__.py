@@ -1,0 +1,1 @@
+"""`aisher bench`: benchmarks that print figures and ratios against the quality targets."""

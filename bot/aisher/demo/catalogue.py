@@ -1,0 +1,21 @@
+"""Which runtime renders which exception: the one entry point from situations to stack traces."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+
+from aisher.demo import go_stacks, java_stacks, node_stacks, python_stacks
+from aisher.demo.stacktraces import ErrorKind, Language, Thrown, ThrowSite
+
+_BUILDERS: Mapping[Language, Mapping[ErrorKind, Callable[[ThrowSite, random.Random], Thrown]]] = {
+    Language.JAVA: java_stacks.BUILDERS,
+    Language.PYTHON: python_stacks.BUILDERS,
+    Language.GO: go_stacks.BUILDERS,
+    Language.NODEJS: node_stacks.BUILDERS,
+}
+
+
+def throw(kind: ErrorKind, site: ThrowSite, rng: random.Random) -> Thrown:
+    """The exception a service in `site.language` records for `kind`, with a fresh message."""
+    return _BUILDERS[site.language][kind](site, rng)

@@ -1,0 +1,1 @@
+"""The systems the demo breaks, one module each."""
