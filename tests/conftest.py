@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from aisher.config import ClickHouseSettings
-from aisher.signoz.executor import EmbeddedExecutor
+from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.store import open_store
 from tests.support.clickhouse_http import ClickHouseHttpEmulator
 

@@ -12,7 +12,7 @@ from aisher.analysis.engine import AnalysisEngine, HeuristicAnalyzer
 from aisher.analysis.masking import Masker
 from aisher.config import ClickHouseSettings, QueryLimits
 from aisher.errors import UnknownServiceError, WindowError
-from aisher.signoz.executor import EmbeddedExecutor
+from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.loader import load_documents
 from aisher.signoz.probe import probe_schema
 from aisher.signoz.repository import SignozRepository

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import shutil
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -309,3 +311,31 @@ class TestMaskingCorpus:
         assert len(provider.requests) == len(spans)
         assert leaked(secrets, sent) == []
         assert leaked(secrets, "\n".join(rendered_reports)) == []
+
+
+class TestConcurrency:
+    async def test_an_alert_storm_runs_concurrently_under_the_limit(self) -> None:
+        """Eight analyses at once never have more than `concurrency` LLM calls in flight."""
+        evidence = incident_evidence()
+        in_flight = 0
+        peak = 0
+
+        async def slow_answer(request: httpx.Request) -> httpx.Response:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await asyncio.sleep(0.05)
+            in_flight -= 1
+            return reply(answer_json(evidence))
+
+        with fake_provider() as provider:
+            provider.route.side_effect = slow_answer
+            rig = build_rig(evidence, llm=fake_llm_settings(concurrency=2))
+            requests = [request(tenant=f"tenant-{n}", channel=f"C{n}") for n in range(8)]
+            # Different channels and tenants would share one cached answer; refresh forces calls.
+            reports = await rig.engine.analyze_many(
+                [dataclasses.replace(r, refresh=True) for r in requests]
+            )
+        assert all(not isinstance(report, Exception) for report in reports)
+        assert len(provider.requests) == 8
+        assert peak == 2

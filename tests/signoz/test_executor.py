@@ -12,14 +12,10 @@ from aiohttp import web
 
 from aisher.config import ClickHouseSettings
 from aisher.errors import ConfigError, DataSourceError, DataSourceUnavailable, QueryTimeout
-from aisher.signoz.executor import (
-    BACKOFF_BASE_S,
-    BACKOFF_CAP_S,
-    EmbeddedExecutor,
-    HttpExecutor,
-    backoff_delay,
-    open_executor,
-)
+from aisher.signoz.embedded_executor import EmbeddedExecutor
+from aisher.signoz.executor import BACKOFF_BASE_S, BACKOFF_CAP_S, backoff_delay
+from aisher.signoz.http_executor import HttpExecutor
+from aisher.signoz.store import open_executor
 
 
 def free_port() -> int:

@@ -16,7 +16,9 @@ import pytest
 
 from aisher.config import ClickHouseSettings, QueryLimits
 from aisher.errors import DataSourceError, DataSourceUnavailable, QueryTimeout
-from aisher.signoz.executor import CLOSE_TIMEOUT_S, EmbeddedExecutor, HttpExecutor
+from aisher.signoz.embedded_executor import EmbeddedExecutor
+from aisher.signoz.executor import CLOSE_TIMEOUT_S
+from aisher.signoz.http_executor import HttpExecutor
 from aisher.signoz.loader import load_documents
 from aisher.signoz.probe import LogSchema, SchemaInfo, TraceSchema, probe_schema
 from aisher.signoz.repository import SignozRepository

@@ -15,12 +15,13 @@ import pytest
 
 from aisher.config import ClickHouseSettings, QueryLimits
 from aisher.signoz.ddl import embedded_schema
-from aisher.signoz.executor import EmbeddedExecutor, QueryRows, open_executor
+from aisher.signoz.embedded_executor import EmbeddedExecutor
+from aisher.signoz.executor import QueryRows
 from aisher.signoz.otlp import parse_line
 from aisher.signoz.probe import LogSchema, TraceSchema, probe_schema
 from aisher.signoz.repository import SignozRepository
 from aisher.signoz.rows import SigNozBatch
-from aisher.signoz.store import ensure_embedded_schema
+from aisher.signoz.store import ensure_embedded_schema, open_executor
 from tests.support.checkout_incident import (
     CHECKOUT,
     CHECKOUT_ROOT,

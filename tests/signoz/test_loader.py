@@ -10,7 +10,7 @@ import pytest
 
 from aisher.config import ClickHouseSettings
 from aisher.errors import InputError
-from aisher.signoz.executor import EmbeddedExecutor
+from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.loader import (
     LoadProblem,
     LoadReport,

@@ -13,7 +13,7 @@ import pytest
 from aisher.config import ClickHouseSettings, QueryLimits
 from aisher.signoz import queries
 from aisher.signoz.dialect import SPANS_V3
-from aisher.signoz.executor import EmbeddedExecutor
+from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.loader import load_documents
 from aisher.signoz.probe import LogSchema, TraceSchema, probe_schema
 from aisher.signoz.repository import SignozRepository

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aisher.config import ClickHouseSettings
-from aisher.signoz.executor import EmbeddedExecutor
+from aisher.signoz.embedded_executor import EmbeddedExecutor
 
 
 class TestEmbeddedSchema:

@@ -16,6 +16,7 @@ from typing import Any
 
 from aisher.window import TimeWindow, datetime_from_ns
 from tests.support.otlp_documents import (
+    STRIPE_CALL_VALUES,
     dumps,
     exception_event,
     log_record,
@@ -168,15 +169,7 @@ def _checkout_spans(trace_id: str, start_ns: int, *, failed: bool = False) -> li
                 status_code=2,
                 status_message="Your card has expired.",
                 flags=256,
-                values={
-                    "http.request.method": "POST",
-                    "url.full": "https://api.stripe.com/v1/charges",
-                    "server.address": "api.stripe.com",
-                    "peer.service": "stripe",
-                    "http.response.status_code": 402,
-                    "server.port": 443,
-                    "stripe.idempotent_replay": False,
-                },
+                values=STRIPE_CALL_VALUES,
                 events=[exception_event(root_start + 229_543_211)],
             )
         )

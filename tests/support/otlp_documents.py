@@ -26,6 +26,16 @@ CHECKOUT_FINGERPRINT = (
     "service.name=checkout-service;deployment.environment=production;"
     "host.name=ip-10-0-1-23;hash=14998164203933504864"
 )
+# The attributes of the reference's failing Stripe call (signoz-schema.md §4.1).
+STRIPE_CALL_VALUES: Mapping[str, Any] = {
+    "http.request.method": "POST",
+    "url.full": "https://api.stripe.com/v1/charges",
+    "server.address": "api.stripe.com",
+    "peer.service": "stripe",
+    "http.response.status_code": 402,
+    "server.port": 443,
+    "stripe.idempotent_replay": False,
+}
 CARD_ERROR_STACK = (
     "Traceback (most recent call last):\n"
     '  File "/app/payments.py", line 87, in charge_card\n'
@@ -225,15 +235,7 @@ def checkout_trace(start_ns: int) -> dict[str, Any]:
         status_code=2,
         status_message="Your card has expired.",
         flags=256,
-        values={
-            "http.request.method": "POST",
-            "url.full": "https://api.stripe.com/v1/charges",
-            "server.address": "api.stripe.com",
-            "peer.service": "stripe",
-            "http.response.status_code": 402,
-            "server.port": 443,
-            "stripe.idempotent_replay": False,
-        },
+        values=STRIPE_CALL_VALUES,
         events=[exception_event(start_ns + 229_543_211)],
     )
     return spans_document([root, child])

@@ -18,396 +18,42 @@ and line numbers are left alone because the analysis cites them.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
 import re
-import string
 from collections import Counter
-from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache, partial
-from itertools import pairwise
+from collections.abc import Hashable, Mapping
+from functools import partial
 from typing import TypeVar
 
+from aisher.analysis.masking_rules import (
+    ASCII_LOWER,
+    CARD,
+    CARD_RUN,
+    DIGIT_GROUP,
+    EMAIL,
+    INERT,
+    IP,
+    PLACEHOLDER,
+    RULES,
+    SCHEME,
+    SECRET,
+    USER,
+    UUID_SHAPE,
+    Rule,
+    Scan,
+    card_end,
+)
+from aisher.analysis.secret_keys import is_secret_key
+
 # Part of every cache key: an answer built from differently masked evidence must not be served.
-# Bump it whenever a rule below changes what is masked or how placeholders read.
+# Bump it whenever a rule (masking_rules.py, secret_keys.py) changes what is masked or how
+# placeholders read.
 MASKING_VERSION = "1"
 
 _K = TypeVar("_K", bound=Hashable)
-
-SECRET, EMAIL, IP, CARD, USER = "SECRET", "EMAIL", "IP", "CARD", "USER"
-_PLACEHOLDER = re.compile(r"<(?:SECRET|EMAIL|IP|CARD)_\d+>|<USER>")
-
-# --- which keys name a secret --------------------------------------------------------------
-
-_WORD_BOUNDARY = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
-_SECRET_WORDS = frozenset((
-    "pwd", "pass", "token", "session", "sessid", "auth", "sig", "signature", "creds", "jwt",
-    "bearer", "otp",
-))  # fmt: skip
-# Matched inside a word, so `PGPASSWORD`, `clientSecret` and `JSESSIONID` count too.
-_SECRET_STEMS = (
-    "password", "passwd", "passphrase", "secret", "credential", "authorization", "cookie",
-    "apikey", "privatekey", "accesskey", "accountkey", "signingkey", "sessionid", "accesstoken",
-    "refreshtoken", "authtoken", "idtoken",
-)  # fmt: skip
-_KEY_QUALIFIERS = (
-    "api", "private", "access", "account", "signing", "encryption", "master", "shared", "client",
-    "ssh",
-)  # fmt: skip
-_SECRET_PAIRS = frozenset((word, "key") for word in _KEY_QUALIFIERS)
-# A last word like these describes a secret rather than holding it (`token_count`,
-# `secret_name`, `session.duration`) or names code (`TokenService`, `BadCredentialsException`).
-_BENIGN_WORDS = frozenset((
-    "count", "counts", "type", "kind", "length", "len", "size", "bytes", "limit", "max", "min",
-    "expires", "expiry", "expiration", "expired", "exp", "ttl", "age", "duration", "timeout",
-    "time", "at", "name", "names", "version", "policy", "format", "scheme", "algorithm", "alg",
-    "present", "provided", "valid", "enabled", "required", "missing", "source", "method", "mode",
-    "status", "state", "result", "level", "url", "uri", "link", "path", "file", "endpoint",
-    "domain", "realm", "issuer", "audience", "scope", "scopes", "rate", "ratio", "total", "usage",
-    "prefix", "exception", "error", "errors", "service", "manager", "provider", "factory",
-    "handler", "validator", "encoder", "decoder", "parser", "filter", "client", "store",
-    "repository", "controller", "impl", "helper", "interceptor", "resolver", "converter",
-    "builder", "config", "configuration", "cache", "pool", "context", "test", "tests", "module",
-    "class", "field",
-))  # fmt: skip
-_SOURCE_SUFFIXES = frozenset((
-    "java", "kt", "scala", "groovy", "py", "go", "js", "ts", "rb", "cs", "php", "rs", "swift",
-    "c", "cpp", "h",
-))  # fmt: skip
-
-
-@lru_cache(maxsize=4096)  # attribute keys repeat on every span
-def is_secret_key(key: str) -> bool:
-    """Whether an attribute or field name says its value is a credential (`db.password`)."""
-    secret = False
-    previous = ""
-    for segment in key.split("."):
-        words = [word.lower() for word in _WORD_BOUNDARY.split(segment) if word]
-        if not words:
-            continue
-        if words[-1] in _BENIGN_WORDS or words[-1] in _SOURCE_SUFFIXES:
-            secret = False
-        elif any(_is_secret_word(word) for word in words) or any(
-            pair in _SECRET_PAIRS for pair in pairwise([previous, *words])
-        ):
-            secret = True
-        previous = words[-1]
-    return secret
-
-
-def _is_secret_word(word: str) -> bool:
-    return word in _SECRET_WORDS or any(stem in word for stem in _SECRET_STEMS)
-
-
-# --- how a rule finds what to hide ---------------------------------------------------------
-
-_Accept = Callable[[re.Match[str]], bool]
-# For a scan: the span of the secret around an anchor's span, or None when there is none.
-_Locate = Callable[[str, int, int], "tuple[int, int] | None"]
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # keeps positions
+# Short strings (attribute values, messages) recur constantly; their results are remembered.
 _MEMO_TEXT_LIMIT, _MEMO_ENTRIES = 256, 8192
 
-
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    """A pattern whose group `value` (else the whole match) is replaced.
-
-    `needles` are lower-case literals one of which every match contains; a rule with needles
-    runs only on text holding one, which keeps slow patterns off long stack traces.
-    """
-
-    kind: str
-    category: str
-    pattern: re.Pattern[str]
-    needles: tuple[str, ...] = ()
-    accept: _Accept | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Scan:
-    """A rule that finds a cheap anchor (`@`, `:`, `token`) and whose `locate` widens it,
-    backwards too, to the secret: regexes that start with a lookbehind, a broad character class
-    or an alternation of words cost tens of milliseconds per megabyte, an anchor a fraction of one.
-
-    The anchor is a pattern or a tuple of words; with `lowered` it is searched in an
-    ASCII-lower-cased copy of the text.
-    """
-
-    kind: str
-    category: str
-    anchor: re.Pattern[str] | tuple[str, ...]
-    locate: _Locate
-    lowered: bool = False
-
-    def find(self, haystack: str) -> list[tuple[int, int]]:
-        """The anchors' spans in order of position."""
-        if isinstance(self.anchor, re.Pattern):
-            return [match.span() for match in self.anchor.finditer(haystack)]
-        spans = []
-        for word in self.anchor:  # one `str.find` per word beats one regex alternation
-            start = haystack.find(word)
-            while start >= 0:
-                spans.append((start, start + len(word)))
-                start = haystack.find(word, start + 1)
-        return sorted(spans)
-
-
-def _rule(
-    kind: str,
-    category: str,
-    pattern: str,
-    needles: tuple[str, ...] = (),
-    accept: _Accept | None = None,
-) -> _Rule:
-    if "(?P<value>" not in pattern:
-        pattern = f"(?P<value>{pattern})"
-    return _Rule(kind, category, re.compile(pattern, re.ASCII), needles, accept)
-
-
-def _extend_back(text: str, index: int, chars: frozenset[str], limit: int) -> int | None:
-    """Where the run of `chars` ending at `index` starts; None if longer than `limit`."""
-    start, floor = index, max(0, index - limit)
-    while start > floor and text[start - 1] in chars:
-        start -= 1
-    return None if start == floor and start > 0 and text[start - 1] in chars else start
-
-
-def _is_random(match: re.Match[str]) -> bool:
-    # Real keys are random; Kubernetes names like `sk-prod-payments-worker` are not.
-    value = match["value"]
-    return any(c.isdigit() for c in value) and any(c.isupper() for c in value)
-
-
-_WORD_OR_DASH = frozenset(string.ascii_letters + string.digits + "_-")
-_CREDENTIAL = re.compile(r"[ \t]+([\w\-.~+/]{8,}=*)", re.ASCII)
-
-
-def _locate_credential(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The token after `bearer` or `basic` in free text (headers are keyed values)."""
-    token = _CREDENTIAL.match(text, end)
-    if token is None or (start > 0 and text[start - 1] in _WORD_OR_DASH):
-        return None
-    value = token[1]
-    if end - start == len("bearer"):
-        return token.span(1) if len(value) >= 20 or any(c.isdigit() for c in value) else None
-    try:  # `Basic` carries base64 of `user:password`; prose like "basic authentication" does not
-        return token.span(1) if b":" in base64.b64decode(value, validate=True) else None
-    except (binascii.Error, ValueError):
-        return None
-
-
-_STRIPE_BODY = re.compile(r"[A-Za-z0-9]{16,}")
-
-
-def _locate_stripe(text: str, start: int, end: int) -> tuple[int, int] | None:
-    if text[start] == "k":  # the anchor `k_live_` follows `sk`, `rk` or `pk`
-        if start == 0 or text[start - 1] not in "spr":
-            return None
-        start -= 1
-    body = _STRIPE_BODY.match(text, end)
-    if body is None or (start > 0 and text[start - 1] in _WORD_OR_DASH):
-        return None
-    return start, body.end()
-
-
-_HTTP_METHOD_BEFORE = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+$")
-_VERSION_BEFORE = re.compile(r"(?i)\bver(?:sion)?[\s:=\"']*$")
-
-
-def _is_home_path(match: re.Match[str]) -> bool:
-    # `GET /home/dashboard` and `https://host/home/x` are routes, not directories.
-    before = match.string[max(0, match.start() - 200) : match.start()]
-    token = re.split(r"[\s\"'<>]", before)[-1]
-    return "://" not in token and not _HTTP_METHOD_BEFORE.search(before[-12:])
-
-
-def _locate_ipv4(text: str, dot: int, end: int) -> tuple[int, int] | None:
-    start = _extend_back(text, dot, _DIGITS, 3)
-    if start is None or start == dot or (start > 0 and text[start - 1] in _BEFORE_IPV4):
-        return None
-    value = text[start:end]
-    if any(int(octet) > 255 for octet in value.split(".")):
-        return None
-    if value.startswith("127.") or value == "0.0.0.0":  # noqa: S104 - not a bind address here
-        return None  # loopback and "any" identify no one and explain many misconfigurations
-    return None if _VERSION_BEFORE.search(text[max(0, start - 12) : start]) else (start, end)
-
-
-def _is_secret_element(match: re.Match[str]) -> bool:
-    return is_secret_key(match["tag"].rpartition(":")[2])
-
-
-_LOCAL_PART = frozenset(string.ascii_letters + string.digits + "._%+-")
-_HEX = frozenset(string.hexdigits)
-_DIGITS = frozenset(string.digits)
-_BEFORE_IPV4 = frozenset(string.ascii_letters + string.digits + "_.")
-_BEFORE_IPV6 = frozenset(string.ascii_letters + string.digits + "_:.")
-
-
-def _locate_email(text: str, at: int, end: int) -> tuple[int, int] | None:
-    start = _extend_back(text, at, _LOCAL_PART, 64)
-    # Not right after `://`: `postgres://app@db.internal` names a host, not a person.
-    if start is None or start == at or text[max(0, start - 3) : start] == "://":
-        return None
-    return start, end
-
-
-def _locate_ipv6(text: str, colon: int, end: int) -> tuple[int, int] | None:
-    start = _extend_back(text, colon, _HEX, 4)
-    if start is None or (start > 0 and text[start - 1] in _BEFORE_IPV6):
-        return None
-    value = text[start:end]
-    try:
-        address = ipaddress.IPv6Address(value)
-    except ValueError:
-        return None
-    # `dead::beef` could be C++ or Perl; a real address almost always holds a digit.
-    if address.is_loopback or address.is_unspecified or not any(c.isdigit() for c in value):
-        return None
-    return start, end
-
-
-_B64URL = r"[A-Za-z0-9_\-]"
-_OCTET = r"\d{1,3}"
-_AWS_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "AROA")
-# Each token pattern starts with a literal and checks the word boundary behind it afterwards:
-# `sk-(?<![\w\-]sk-)` rather than `(?<![\w\-])sk-`, which the regex engine cannot scan for fast.
-_PEM = (
-    r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"  # a truncated key has no END line
-    r"(?:[\s\S]*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\]*)"
-)
-_JWT = rf"eyJ(?<![\w\-]eyJ){_B64URL}{{8,}}\.{_B64URL}{{4,}}\.{_B64URL}*"
-_ANTHROPIC = r"sk-ant-(?<![\w\-]sk-ant-)[\w\-]{20,}"
-_OPENAI = r"sk-(?<![\w\-]sk-)(?:proj-|svcacct-|admin-)?[\w\-]{20,}"
-_AWS_KEY_ID = (
-    rf"A(?<![A-Z0-9]A)(?:{'|'.join(p[1:] for p in _AWS_PREFIXES)})[A-Z0-9]{{16}}(?![A-Z0-9])"
-)
-_SLACK = r"x(?<![\w\-]x)(?:ox[abeposr](?:\.xox[bp])?|app-\d)-[A-Za-z0-9\-]{10,}"
-_SLACK_HOOK = r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<value>[\w/\-]{8,})"
-_GITHUB = r"g(?<![\w\-]g)(?:h[pousr]_[A-Za-z0-9]{30,}|ithub_pat_\w{30,})"
-_GITLAB = r"gl(?<![\w\-]gl)(?:pat|dt|rt|ptt|cbt|soat)-[\w\-]{20,}"
-_GOOGLE = r"AIza(?<![\w\-]AIza)[\w\-]{30,}|ya29\.(?<![\w\-]ya29\.)[\w\-]{20,}"
-# Up to the last `@` before the host: an unencoded `@` in a password is common.
-_URL_CREDENTIALS = r"://[^\s:/@]*:(?P<value>[^\s/?#]+)@"
-_ORACLE_CREDENTIALS = r"thin:[^\s:/@]*/(?P<value>[^\s/@]+)@"  # jdbc:oracle:thin:scott/tiger@
-_XML = r"<(?P<tag>[A-Za-z_][\w.:\-]{0,60})>(?P<value>[^<>]{1,500})</(?P=tag)>"
-_HOME_USER = r"(?P<value>[^/\\\s:\"'<>|*?]+)"
-_HOME = rf"/(?:home|Users)/{_HOME_USER}"
-_WINDOWS_HOME = rf":(?<=\b[A-Za-z]:)(?:\\{{1,2}}|/)(?i:users)(?:\\{{1,2}}|/){_HOME_USER}"
-_DOMAIN = r"@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,}(?![\w\-])"
-_IPV6_COLONS = (
-    rf":(?:[0-9A-Fa-f]{{0,4}}:){{1,6}}(?:{_OCTET}(?:\.{_OCTET}){{3}}|[0-9A-Fa-f]{{1,4}})?"
-    r"(?:%[\w.\-]+)?(?![\w:]|\.\w)"
-)
-# Spelled out: a leading literal `.` lets the engine skip ahead; a leading group does not.
-_IPV4_DOTS = rf"\.{_OCTET}\.{_OCTET}\.{_OCTET}(?!\w|\.\w)"
-
-_KEY_STEMS = ("pass", "pwd", "secret", "token", "cookie", "sess", "cred", "auth", "sig", "key")
-_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
-# What follows a key stem: the rest of the key, a separator, and the value.
-_KEY_TAIL = re.compile(
-    r"[\w.\-]{0,60}?"
-    # `==`, `::` and a line break after the colon are code or prose, not an assignment.
-    r"(?P<sep>\\?[\"']?[ \t]*(?::=|=>|[:=](?![=:]))[ \t]*)"
-    r"(?P<scheme>(?i:bearer|basic|token|digest)[ \t]+)?"
-    r"(?P<value><(?:SECRET|EMAIL|IP|CARD)_\d+>|<USER>"
-    r"|\\\"(?:[^\"\\]|\\[^\"])*\\\"|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|\{[^{}\n]*\}"
-    # Unquoted: up to a separator; a closing bracket or comma inside the value is kept.
-    r"|(?:[^\s&;,'\"\\)\]}]|[,)\]}](?=[^\s,;&)\]}'\"]))+)",
-    re.ASCII,
-)
-# Values that hide nothing: masking them would only cost the reader information.
-_INERT = re.compile(r"(?i)|null|none|nil|undefined|true|false|\**|\[?redacted\]?")
-# SQL bind parameters and calls (`token = self._fetch()`); the value stops before a final `)`.
-_CODE = re.compile(r"\$\d+|\?|:[A-Za-z_]\w*|%s|%\(\w+\)s|[A-Za-z_][\w.]*\([^()]*\)?")
-_SCHEME = re.compile(r"(?i)(?:bearer|basic|token|digest)\s+(?=\S)")
-
-
-_LINE_END = re.compile(r"[\r\n\"'\\]")
-
-
-def _locate_keyed(text: str, stem: int, stem_end: int) -> tuple[int, int] | None:
-    start = _extend_back(text, stem, _KEY_CHARS, 60)
-    tail = _KEY_TAIL.match(text, stem_end)
-    if start is None or tail is None:
-        return None
-    key = text[start : tail.start("sep")]
-    if not is_secret_key(key):
-        return None
-    begin, end = tail.span("value")
-    for opening, closing in (('\\"', '\\"'), ('"', '"'), ("'", "'"), ("{", "}")):
-        if end - begin >= 2 * len(opening) and tail["value"].startswith(opening):
-            begin, end = begin + len(opening), end - len(closing)
-            break
-    else:
-        if key.lower().endswith("cookie") and ":" in tail["sep"]:
-            # A Cookie header holds several `name=value` pairs: all of the line is secret.
-            line_end = _LINE_END.search(text, end)
-            end = line_end.start() if line_end else len(text)
-    scheme = _SCHEME.match(text, begin, end)
-    begin = scheme.end() if scheme else begin
-    value = text[begin:end]
-    if _INERT.fullmatch(value) or _PLACEHOLDER.fullmatch(value) or _CODE.fullmatch(value):
-        return None
-    return begin, end
-
-
-# Order matters: whole credentials first, so a JWT inside `Authorization: Bearer …` is one secret.
-_RULES: tuple[_Rule | _Scan, ...] = (
-    _rule("private_key", SECRET, _PEM),
-    _rule("jwt", SECRET, _JWT),
-    _rule("anthropic_key", SECRET, _ANTHROPIC),
-    _rule("openai_key", SECRET, _OPENAI, accept=_is_random),
-    _rule("aws_access_key_id", SECRET, _AWS_KEY_ID),
-    _rule("slack_token", SECRET, _SLACK),
-    _rule("slack_webhook", SECRET, _SLACK_HOOK),
-    _rule("github_token", SECRET, _GITHUB),
-    _rule("gitlab_token", SECRET, _GITLAB),
-    _Scan("stripe_key", SECRET, ("k_live_", "k_test_", "whsec_"), _locate_stripe),
-    _rule("google_api_key", SECRET, _GOOGLE, ("aiza", "ya29.")),
-    _rule("url_password", SECRET, _URL_CREDENTIALS),
-    _rule("url_password", SECRET, _ORACLE_CREDENTIALS),
-    _rule("xml_secret", SECRET, _XML, accept=_is_secret_element),
-    _Scan("keyed_secret", SECRET, _KEY_STEMS, _locate_keyed, lowered=True),
-    _Scan("auth_token", SECRET, re.compile("bearer|basic"), _locate_credential, lowered=True),
-    _Scan("email", EMAIL, re.compile(_DOMAIN, re.ASCII), _locate_email),
-    _rule("home_dir", USER, _HOME, accept=_is_home_path),
-    _rule("home_dir", USER, _WINDOWS_HOME, accept=_is_home_path),
-    _Scan("ipv6", IP, re.compile(_IPV6_COLONS, re.ASCII), _locate_ipv6),
-    _Scan("ipv4", IP, re.compile(_IPV4_DOTS, re.ASCII), _locate_ipv4),
-)
-
-# --- card numbers --------------------------------------------------------------------------
-
-_CARD_RUN = re.compile(r"\d(?<![\w.\-]\d)(?:[ \-]?\d){12,}(?!\w|\.\d)", re.ASCII)
-_DIGIT_GROUP = re.compile(r"\d+", re.ASCII)
-_UUID_SHAPE = re.compile(r"\d{8}-\d{4}-\d{4}-\d{4}-\d{12}")
-
-
-def _is_luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        number = ord(char) - 48
-        if position % 2:
-            number = number * 2 - 9 if number > 4 else number * 2
-        total += number
-    return total % 10 == 0
-
-
-def _card_end(groups: list[re.Match[str]], first: int) -> int | None:
-    """End (exclusive) of the longest run of digit groups from `first` that is a card number."""
-    best, digits = None, ""
-    for index in range(first, len(groups)):
-        digits += groups[index][0]
-        if len(digits) > 19:
-            break
-        # First digits 2-6 are the card networks; 1 starts today's epoch timestamps.
-        if len(digits) >= 13 and digits[0] in "23456" and _is_luhn_valid(digits):
-            best = index + 1
-    return best
-
+__all__ = ["CARD", "EMAIL", "IP", "MASKING_VERSION", "SECRET", "USER", "Masker", "is_secret_key"]
 
 # --- the masker ----------------------------------------------------------------------------
 
@@ -451,10 +97,10 @@ class Masker:
         if not is_secret_key(key):
             return self.mask(value)
         credential = value.strip()
-        scheme = _SCHEME.match(credential)
+        scheme = SCHEME.match(credential)
         prefix = scheme[0] if scheme else ""
         credential = credential[len(prefix) :]
-        if _INERT.fullmatch(credential) or _PLACEHOLDER.fullmatch(credential):
+        if INERT.fullmatch(credential) or PLACEHOLDER.fullmatch(credential):
             return value
         # `Bearer <SECRET_n>`: the scheme stays, so a token reads the same here and in text.
         return prefix + self._conceal("secret_attribute", SECRET, credential)
@@ -470,17 +116,17 @@ class Masker:
         return {key: self.mask(value) for key, value in mapping.items()}
 
     def _mask_text(self, text: str) -> str:
-        lowered_of, lowered = text, text.translate(_ASCII_LOWER)
-        for rule in _RULES:
-            if isinstance(rule, _Scan):
+        lowered_of, lowered = text, text.translate(ASCII_LOWER)
+        for rule in RULES:
+            if isinstance(rule, Scan):
                 if rule.lowered and lowered_of is not text:
-                    lowered_of, lowered = text, text.translate(_ASCII_LOWER)
+                    lowered_of, lowered = text, text.translate(ASCII_LOWER)
                 text = self._scan(rule, text, lowered if rule.lowered else text)
             elif (
                 not rule.needles or any(needle in lowered for needle in rule.needles)
             ) and rule.pattern.search(text):
                 text = rule.pattern.sub(partial(self._replace, rule), text)
-        return _CARD_RUN.sub(self._mask_card_run, text)
+        return CARD_RUN.sub(self._mask_card_run, text)
 
     def _conceal(self, kind: str, category: str, value: str) -> str:
         self._findings[kind] += 1
@@ -495,16 +141,16 @@ class Masker:
             self._placeholders[slot] = placeholder
         return placeholder
 
-    def _replace(self, rule: _Rule, match: re.Match[str]) -> str:
+    def _replace(self, rule: Rule, match: re.Match[str]) -> str:
         value = match["value"]
-        if _PLACEHOLDER.fullmatch(value) or (rule.accept is not None and not rule.accept(match)):
+        if PLACEHOLDER.fullmatch(value) or (rule.accept is not None and not rule.accept(match)):
             return match[0]
         start, end = match.span("value")
         offset = match.start()
         placeholder = self._conceal(rule.kind, rule.category, value)
         return match[0][: start - offset] + placeholder + match[0][end - offset :]
 
-    def _scan(self, rule: _Scan, text: str, haystack: str) -> str:
+    def _scan(self, rule: Scan, text: str, haystack: str) -> str:
         pieces: list[str] = []
         done = 0
         for anchor_start, anchor_end in rule.find(haystack):
@@ -521,13 +167,13 @@ class Masker:
 
     def _mask_card_run(self, match: re.Match[str]) -> str:
         run = match[0]
-        if _UUID_SHAPE.fullmatch(run):
+        if UUID_SHAPE.fullmatch(run):
             return run
-        groups = list(_DIGIT_GROUP.finditer(run))
+        groups = list(DIGIT_GROUP.finditer(run))
         pieces: list[str] = []
         done = index = 0
         while index < len(groups):
-            end = _card_end(groups, index)
+            end = card_end(groups, index)
             if end is None:
                 index += 1
                 continue

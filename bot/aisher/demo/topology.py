@@ -32,6 +32,16 @@ class DependencyKind(StrEnum):
     BROKER = "broker"
 
 
+# Short names that keep the system tables (aisher.demo.systems) readable, one row per line.
+J, P, G, N = Language.JAVA, Language.PYTHON, Language.GO, Language.NODEJS
+DB, CACHE, EXT, BROKER = (
+    DependencyKind.DATABASE,
+    DependencyKind.CACHE,
+    DependencyKind.EXTERNAL,
+    DependencyKind.BROKER,
+)
+
+
 class NoiseKind(StrEnum):
     """Everyday errors that are not the incident."""
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from aisher.config import ClickHouseSettings
+from aisher.errors import ConfigError
 from aisher.signoz.ddl import embedded_schema
-from aisher.signoz.executor import EmbeddedExecutor, HttpExecutor, QueryExecutor, open_executor
+from aisher.signoz.embedded_executor import EmbeddedExecutor
+from aisher.signoz.executor import QueryExecutor, redact_dsn
+from aisher.signoz.http_executor import HttpExecutor
 
 
 async def ensure_embedded_schema(executor: QueryExecutor, traces_db: str, logs_db: str) -> None:
@@ -23,3 +26,15 @@ async def open_store(settings: ClickHouseSettings) -> HttpExecutor | EmbeddedExe
             await executor.close()
             raise
     return executor
+
+
+def open_executor(settings: ClickHouseSettings) -> HttpExecutor | EmbeddedExecutor:
+    """The executor for the configured DSN; nothing connects until the first query."""
+    if settings.embedded:
+        return EmbeddedExecutor(settings)
+    if not settings.dsn.startswith(("http://", "https://")):
+        raise ConfigError(
+            "AISHER_CLICKHOUSE_DSN must start with http://, https:// or chdb:// "
+            f"(got {redact_dsn(settings.dsn)!r})"
+        )
+    return HttpExecutor(settings)

@@ -3,25 +3,23 @@ search (Elasticsearch) and personalization, with profiles in MongoDB and artwork
 
 from __future__ import annotations
 
-from aisher.demo.stacktraces import Language
 from aisher.demo.topology import (
+    BROKER,
+    CACHE,
+    DB,
+    EXT,
     Call,
-    DependencyKind,
+    G,
+    J,
+    N,
     Noise,
     NoiseKind,
+    P,
     Service,
     Topology,
     cluster,
     dep,
     op,
-)
-
-J, P, G, N = Language.JAVA, Language.PYTHON, Language.GO, Language.NODEJS
-DB, CACHE, EXT, BROKER = (
-    DependencyKind.DATABASE,
-    DependencyKind.CACHE,
-    DependencyKind.EXTERNAL,
-    DependencyKind.BROKER,
 )
 
 

@@ -3,25 +3,22 @@ dispatch (→ driver locations in Redis GEO), with a rider-notification consumer
 
 from __future__ import annotations
 
-from aisher.demo.stacktraces import Language
 from aisher.demo.topology import (
+    BROKER,
+    CACHE,
+    DB,
+    EXT,
     Call,
-    DependencyKind,
+    G,
+    J,
     Noise,
     NoiseKind,
+    P,
     Service,
     Topology,
     cluster,
     dep,
     op,
-)
-
-J, P, G, N = Language.JAVA, Language.PYTHON, Language.GO, Language.NODEJS
-DB, CACHE, EXT, BROKER = (
-    DependencyKind.DATABASE,
-    DependencyKind.CACHE,
-    DependencyKind.EXTERNAL,
-    DependencyKind.BROKER,
 )
 
 

@@ -1,0 +1,148 @@
+"""The embedded chDB engine behind the async executor interface, one client per worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import clickhouse_connect
+from clickhouse_connect.driver.exceptions import ProgrammingError
+
+from aisher.config import ClickHouseSettings
+from aisher.errors import ConfigError, DataSourceError, DataSourceUnavailable
+from aisher.signoz.executor import (
+    DEFAULT_MAX_ROWS,
+    SERIALISATION_ERRORS,
+    QueryRows,
+    first_line,
+    server_settings,
+    unserialisable,
+    with_retries,
+)
+
+_T = TypeVar("_T")
+
+
+class EmbeddedExecutor:
+    """The in-process chDB engine, one client per worker thread, behind the async interface."""
+
+    def __init__(self, settings: ClickHouseSettings) -> None:
+        self._settings = settings
+        self._path = settings.dsn.removeprefix("chdb://") or ":memory:"
+        self.description = f"embedded chDB at {self._path}"
+        self._pool: ThreadPoolExecutor | None = None
+        self._clients: asyncio.Queue[Any] | None = None
+        self._all_clients: list[Any] = []
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    async def _ensure_pool(self) -> asyncio.Queue[Any]:
+        if self._closed:
+            raise DataSourceUnavailable("the embedded store was closed")
+        if self._clients is not None:
+            return self._clients
+        async with self._lock:
+            if self._clients is None:
+                workers = max(1, min(self._settings.max_connections, 4))
+                self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chdb")
+                loop = asyncio.get_running_loop()
+                clients: asyncio.Queue[Any] = asyncio.Queue()
+                for _ in range(workers):
+                    client = await loop.run_in_executor(self._pool, self._open_client)
+                    self._all_clients.append(client)
+                    clients.put_nowait(client)
+                self._clients = clients
+        return self._clients
+
+    def _open_client(self) -> Any:
+        if self._path not in ("", ":memory:", "memory"):
+            Path(self._path).mkdir(parents=True, exist_ok=True)
+        try:
+            return clickhouse_connect.get_client(dsn=self._settings.dsn)
+        except ProgrammingError as exc:
+            raise ConfigError(
+                f"cannot open the embedded store at {self._path}: {first_line(exc)}"
+            ) from exc
+
+    async def _run(self, work: Callable[[Any], _T]) -> _T:
+        clients = await self._ensure_pool()
+        client = await clients.get()
+        try:
+            loop = asyncio.get_running_loop()
+
+            def call() -> Awaitable[_T]:
+                return loop.run_in_executor(self._pool, work, client)
+
+            return await with_retries(
+                call,
+                retries=self._settings.retries,
+                where=self.description,
+                timeout_s=self._settings.query_timeout_s + 1,
+            )
+        finally:
+            clients.put_nowait(client)
+
+    async def query(
+        self,
+        sql: str,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        max_rows: int = DEFAULT_MAX_ROWS,
+    ) -> QueryRows:
+        settings = server_settings(self._settings.query_timeout_s)
+
+        def work(client: Any) -> QueryRows:
+            rows: list[tuple[Any, ...]] = []
+            truncated = False
+            stream = client.query_row_block_stream(
+                sql, parameters=dict(parameters or {}), settings=settings
+            )
+            with stream:
+                names = tuple(stream.source.column_names)
+                for block in stream:
+                    room = max_rows - len(rows)
+                    rows.extend(tuple(row) for row in block[:room])
+                    if len(block) > room:
+                        truncated = True
+                        break
+            return QueryRows(names, rows, truncated)
+
+        return await self._run(work)
+
+    async def command(self, sql: str, parameters: Mapping[str, Any] | None = None) -> None:
+        def work(client: Any) -> None:
+            client.command(sql, parameters=dict(parameters or {}))
+
+        await self._run(work)
+
+    async def insert(
+        self, table: str, rows: Sequence[Sequence[Any]], column_names: Sequence[str]
+    ) -> None:
+        data = list(rows)
+
+        def work(client: Any) -> None:
+            try:
+                client.insert(table, data, column_names=list(column_names))
+            except SERIALISATION_ERRORS as exc:
+                raise unserialisable(table, exc) from exc
+
+        await self._run(work)
+
+    async def ping(self) -> bool:
+        try:
+            await self.query("SELECT 1", max_rows=1)
+        except DataSourceError:
+            return False
+        return True
+
+    async def close(self) -> None:
+        self._closed = True
+        clients, self._all_clients, self._clients = self._all_clients, [], None
+        pool, self._pool = self._pool, None
+        for client in clients:
+            client.close()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
