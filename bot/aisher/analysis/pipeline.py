@@ -7,6 +7,7 @@ answer, with a note saying why, whenever the LLM cannot or may not answer.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
@@ -86,9 +87,9 @@ class LlmPipeline:
                 self._count(f"llm:{model}", "cached")
                 return AnalyzerOutcome(cached.answer, cached.created_at, prompt.version)
 
-        context = self._compact(evidence, budget_tokens=self._settings.context_token_budget)
-        prompt_tokens = estimate_prompt_tokens(prompt, evidence, context.text)
-        estimate = estimate_cost(model, prompt_tokens, self._settings.max_output_tokens)
+        # Off the event loop: compaction is CPU work, and the first token count and cost estimate
+        # load tiktoken's tables and import litellm, which takes seconds.
+        context, estimate = await asyncio.to_thread(self._prepare, evidence, prompt, model)
         decision = await self._budget.check(request.tenant, estimate)
         if not decision.allowed:
             return self._heuristic(evidence, "fallback", (decision.reason,))
@@ -118,6 +119,14 @@ class LlmPipeline:
         await self._cache.put(key, answer, model=model, prompt_version=prompt.version)
         self._count(answer.analyzer, "answered")
         return AnalyzerOutcome(answer, prompt_version=prompt.version)
+
+    def _prepare(
+        self, evidence: Evidence, prompt: PromptTemplate, model: str
+    ) -> tuple[CompactContext, float]:
+        """The TOON context under the token budget, and the call's estimated cost in dollars."""
+        context = self._compact(evidence, budget_tokens=self._settings.context_token_budget)
+        prompt_tokens = estimate_prompt_tokens(prompt, evidence, context.text)
+        return context, estimate_cost(model, prompt_tokens, self._settings.max_output_tokens)
 
     def _heuristic(
         self,
