@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
+from abc import ABC, abstractmethod
 
 from aisher.demo import applogs
 from aisher.demo.faults import FaultKind
@@ -27,6 +28,7 @@ from aisher.demo.topology import (
     Dependency,
     DependencyKind,
     NoiseKind,
+    Operation,
     Protocol,
     Service,
     caller_frame,
@@ -54,8 +56,16 @@ def _failed(site: CallSite, failure: Failure) -> CallSite:
     )
 
 
-class CallRunner(TraceRecorder):
-    """The calls an operation makes, each as the spans and logs it leaves."""
+class CallRunner(TraceRecorder, ABC):
+    """The calls an operation makes, each as the spans and logs it leaves.
+
+    A call to another service recurses into that service's server side, which the trace
+    builder (traffic.py) provides as `serve`.
+    """
+
+    @abstractmethod
+    def serve(self, service: Service, operation: Operation, parent: str, start_ns: int) -> Step:
+        """Run `operation` on a pod of `service` for a caller; the answer the caller gets."""
 
     def call(self, caller: Caller, call: Call, t: int, effect: Effect | None) -> Step:
         """Make one call step of the caller's operation; its end time and failure, if any."""

@@ -22,8 +22,8 @@ from aisher.demo.spans import (
     new_trace_id,
 )
 from aisher.demo.stacktraces import CallSite, ErrorKind, Thrown, ThrowSite
-from aisher.demo.topology import NoiseKind, Operation, Service
-from aisher.demo.world import Step, World
+from aisher.demo.topology import NoiseKind, Operation
+from aisher.demo.world import World
 
 NS_PER_MS = 1_000_000
 
@@ -48,10 +48,6 @@ class TraceRecorder:
         self.logs: list[LogDraft] = []
         self.fault_hit = False
         self.poisoned: bool | None = None
-
-    def serve(self, service: Service, operation: Operation, parent: str, start_ns: int) -> Step:
-        """Run `operation` on `service` for a caller; the server side implements it."""
-        raise NotImplementedError
 
     # -- building blocks ---------------------------------------------------------------
 
