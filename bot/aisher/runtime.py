@@ -55,9 +55,12 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         stack.push_async_callback(executor.close)
         schema = await probe_schema(executor, clickhouse.traces_database, clickhouse.logs_database)
         limits = settings.query_limits()
-        repository = SignozRepository(executor, schema, limits)
+        repository = SignozRepository(executor, schema, limits, metrics=metrics)
         collector = EvidenceCollector(
-            repository, max_traces=limits.max_traces, max_logs=limits.max_logs
+            repository,
+            max_traces=limits.max_traces,
+            max_logs=limits.max_logs,
+            with_llm_context=settings.llm().model is not None,
         )
         analyzer = await _open_analyzer(settings, metrics, stack)
         engine = AnalysisEngine(collector, analyzer, signoz_url=settings.signoz_url)

@@ -176,3 +176,15 @@ class GroupHistory:
     first_seen_ns: int
     last_seen_ns: int
     days_seen: int
+
+
+def parent_chain(by_id: Mapping[str, SpanRecord], span_id: str) -> list[SpanRecord]:
+    """The span and its parents up to the root, the span first; stops at gaps and cycles."""
+    chain: list[SpanRecord] = []
+    seen: set[str] = set()
+    current = by_id.get(span_id)
+    while current is not None and current.span_id not in seen:
+        chain.append(current)
+        seen.add(current.span_id)
+        current = by_id.get(current.parent_span_id) if current.parent_span_id else None
+    return chain

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -22,6 +22,7 @@ from aisher.analysis.llm import (
 )
 from aisher.analysis.model import Evidence
 from aisher.analysis.prompts import PromptLibrary, PromptTemplate
+from aisher.analysis.report import Answer
 from aisher.config import LlmSettings, PromptSettings
 from aisher.errors import AnswerRejected, LlmUnavailable
 from tests.support.fake_llm import (
@@ -261,6 +262,24 @@ def make_analyzer(sleep: RecordingSleep) -> LlmAnalyzer:
     return LlmAnalyzer(make_client(sleep))
 
 
+Explain = Callable[[], Awaitable[Answer]]
+
+
+@pytest.fixture
+def explain(
+    provider: FakeProvider, sleep: RecordingSleep, evidence: Evidence, rca: PromptTemplate
+) -> Explain:
+    """Ask the analyzer (through the fake provider) about the incident evidence and context."""
+
+    async def run() -> Answer:
+        answer: Answer = await make_analyzer(sleep).explain(
+            evidence, context=incident_context(evidence), prompt=rca, model=FAKE_MODEL
+        )
+        return answer
+
+    return run
+
+
 class TestLlmAnalyzer:
     async def test_good_answer(
         self,
@@ -310,10 +329,9 @@ class TestLlmAnalyzer:
 
     async def test_unknown_ids_are_retried_once_with_the_reason(
         self,
+        explain: Explain,
         provider: FakeProvider,
-        sleep: RecordingSleep,
         evidence: Evidence,
-        rca: PromptTemplate,
     ) -> None:
         """An answer citing made-up ids is sent back once with the ids named; usage is summed."""
         invented = "trace:feedfacefeedfacefeedfacefeedface"
@@ -322,9 +340,7 @@ class TestLlmAnalyzer:
             reply(bad, prompt_tokens=1000, completion_tokens=100),
             reply(answer_json(evidence), prompt_tokens=1300, completion_tokens=120),
         )
-        answer = await make_analyzer(sleep).explain(
-            evidence, context=incident_context(evidence), prompt=rca, model=FAKE_MODEL
-        )
+        answer = await explain()
         assert answer.root_cause.service == "payment"
         assert (answer.tokens.prompt, answer.tokens.completion) == (2300, 220)
         assert answer.cost_usd == pytest.approx(
@@ -342,78 +358,61 @@ class TestLlmAnalyzer:
 
     async def test_unknown_ids_twice_are_rejected(
         self,
+        explain: Explain,
         provider: FakeProvider,
-        sleep: RecordingSleep,
         evidence: Evidence,
-        rca: PromptTemplate,
     ) -> None:
         """A second answer that still cites unknown ids raises AnswerRejected, after two calls."""
         invented = "span:0badc0de0badc0de"
         provider.queue(*(reply(answer_json(evidence, cite=[invented])) for _ in range(3)))
         with pytest.raises(AnswerRejected, match=rf"two attempts.*{invented}"):
-            await make_analyzer(sleep).explain(
-                evidence, context=incident_context(evidence), prompt=rca, model=FAKE_MODEL
-            )
+            await explain()
         assert provider.route.call_count == 2
 
     async def test_invalid_json_is_retried(
         self,
+        explain: Explain,
         provider: FakeProvider,
-        sleep: RecordingSleep,
         evidence: Evidence,
-        rca: PromptTemplate,
     ) -> None:
         """Prose instead of JSON is sent back with the parse error; a JSON reply then succeeds."""
         provider.queue(reply("The root cause is payment."), reply(answer_json(evidence)))
-        answer = await make_analyzer(sleep).explain(
-            evidence, context=incident_context(evidence), prompt=rca, model=FAKE_MODEL
-        )
+        answer = await explain()
         assert answer.root_cause.service == "payment"
         assert "is not JSON" in provider.bodies[1]["messages"][-1]["content"]
 
     async def test_invalid_json_twice_is_rejected(
         self,
+        explain: Explain,
         provider: FakeProvider,
-        sleep: RecordingSleep,
-        evidence: Evidence,
-        rca: PromptTemplate,
     ) -> None:
         """Two unparseable replies raise AnswerRejected naming the parse error."""
         provider.queue(reply("{not json"), reply(""))
         with pytest.raises(AnswerRejected, match="empty"):
-            await make_analyzer(sleep).explain(
-                evidence, context=incident_context(evidence), prompt=rca, model=FAKE_MODEL
-            )
+            await explain()
         assert provider.bodies[1]["messages"][2]["content"] == "{not json"
 
     async def test_truncated_answer_is_asked_to_be_shorter(
         self,
+        explain: Explain,
         provider: FakeProvider,
-        sleep: RecordingSleep,
         evidence: Evidence,
-        rca: PromptTemplate,
     ) -> None:
         """An answer cut off at the token limit is retried with a request to answer briefly."""
         cut = answer_json(evidence)[:60]
         provider.queue(reply(cut, finish_reason="length"), reply(answer_json(evidence)))
-        await make_analyzer(sleep).explain(
-            evidence, context=incident_context(evidence), prompt=rca, model=FAKE_MODEL
-        )
+        await explain()
         assert "cut off at the output token limit" in provider.bodies[1]["messages"][-1]["content"]
 
     async def test_provider_failure_is_not_a_rejection(
         self,
+        explain: Explain,
         provider: FakeProvider,
-        sleep: RecordingSleep,
-        evidence: Evidence,
-        rca: PromptTemplate,
     ) -> None:
         """When the provider itself fails, the analyzer raises LlmUnavailable without re-asking."""
         provider.queue(error_reply(401, "bad key"))
         with pytest.raises(LlmUnavailable):
-            await make_analyzer(sleep).explain(
-                evidence, context=incident_context(evidence), prompt=rca, model=FAKE_MODEL
-            )
+            await explain()
         assert provider.route.call_count == 1
 
     async def test_injected_fence_cannot_close_the_evidence_block(

@@ -9,6 +9,32 @@ from tests.support.traces import TraceBuilder
 SERVICES = frozenset({"frontend", "checkout", "payment", "shipping"})
 
 
+def shipping_timeout(message: str, *, database_ms: float) -> TraceBuilder:
+    """checkout's call to a slow shipping times out; shipping spends `database_ms` in a query."""
+    trace = TraceBuilder()
+    root = trace.span("checkout", "POST /checkout", error=True, duration_ms=2100)
+    call = trace.span(
+        "checkout",
+        "GET shipping/quote",
+        parent=root,
+        kind="Client",
+        error=True,
+        duration_ms=2000,
+        message=message,
+        attributes={"peer.service": "shipping"},
+    )
+    slow = trace.span("shipping", "GET /quote", parent=call, duration_ms=1990)
+    trace.span(
+        "shipping",
+        "SELECT rates",
+        parent=slow,
+        kind="Client",
+        duration_ms=database_ms,
+        attributes={"db.system": "postgresql"},
+    )
+    return trace
+
+
 class TestOriginSpans:
     def test_deepest_error_span_is_the_origin(self) -> None:
         """An error that propagates up three services starts at the deepest error span."""
@@ -72,53 +98,13 @@ class TestBlame:
 
     def test_timeout_while_callee_is_slow_blames_the_callee(self) -> None:
         """A client timeout whose callee ran long without erroring blames the slow callee."""
-        trace = TraceBuilder()
-        root = trace.span("checkout", "POST /checkout", error=True, duration_ms=2100)
-        call = trace.span(
-            "checkout",
-            "GET shipping/quote",
-            parent=root,
-            kind="Client",
-            error=True,
-            duration_ms=2000,
-            message="DEADLINE_EXCEEDED: deadline exceeded after 2s",
-            attributes={"peer.service": "shipping"},
-        )
-        slow = trace.span("shipping", "GET /quote", parent=call, duration_ms=1990)
-        trace.span(
-            "shipping",
-            "SELECT rates",
-            parent=slow,
-            kind="Client",
-            duration_ms=15,
-            attributes={"db.system": "postgresql"},
-        )
+        trace = shipping_timeout("DEADLINE_EXCEEDED: deadline exceeded after 2s", database_ms=15)
         (origin,) = find_origins(trace.spans, SERVICES)
         assert (origin.blamed, origin.blame) == ("shipping", BlameKind.SLOW_CALLEE)
 
     def test_timeout_follows_latency_down_to_a_slow_database(self) -> None:
         """When the slow callee spends its time in a database call, the database is blamed."""
-        trace = TraceBuilder()
-        root = trace.span("checkout", "POST /checkout", error=True, duration_ms=2100)
-        call = trace.span(
-            "checkout",
-            "GET shipping/quote",
-            parent=root,
-            kind="Client",
-            error=True,
-            duration_ms=2000,
-            message="read timeout",
-            attributes={"peer.service": "shipping"},
-        )
-        slow = trace.span("shipping", "GET /quote", parent=call, duration_ms=1990)
-        trace.span(
-            "shipping",
-            "SELECT rates",
-            parent=slow,
-            kind="Client",
-            duration_ms=1950,
-            attributes={"db.system": "postgresql"},
-        )
+        trace = shipping_timeout("read timeout", database_ms=1950)
         (origin,) = find_origins(trace.spans, SERVICES)
         assert (origin.blamed, origin.blame) == ("postgresql", BlameKind.DEPENDENCY)
 

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from aisher.config import ClickHouseSettings, QueryLimits
+from aisher.ops.metrics import AisherMetrics
 from aisher.signoz import queries
 from aisher.signoz.dialect import SPANS_V3
 from aisher.signoz.embedded_executor import EmbeddedExecutor
@@ -106,8 +108,7 @@ class TestFailingTraces:
         limited = SignozRepository(store, loaded.repository.schema, QueryLimits(max_rows=100))
         big = await limited.failing_traces("frontend", loaded.window)
         assert not big.truncated  # 8 traces × ≤3 spans fit
-        tiny = SignozRepository(store, loaded.repository.schema, QueryLimits(max_rows=100))
-        tiny._limits = QueryLimits(max_rows=5)
+        tiny = SignozRepository(store, loaded.repository.schema, QueryLimits(max_rows=5))
         cut = await tiny.failing_traces("frontend", loaded.window)
         assert cut.truncated
         assert len(cut.spans) <= 5
@@ -266,3 +267,21 @@ class TestClusterForm:
             )
             assert ("GLOBAL IN" in sql.text) is distributed
             assert ("GLOBAL LEFT JOIN" in sql.text) is distributed
+
+
+class TestQueryMetrics:
+    async def test_query_latency_is_recorded_per_query(
+        self, store: EmbeddedExecutor, loaded: Loaded
+    ) -> None:
+        """With metrics on, each query's duration lands in the histogram under its name."""
+        registry = CollectorRegistry()
+        repository = SignozRepository(
+            store, loaded.repository.schema, QueryLimits(), metrics=AisherMetrics(registry)
+        )
+        await repository.failing_traces("frontend", loaded.window)
+        await repository.service_stats(loaded.window)
+        for name in ("failing_traces", "service_stats"):
+            count = registry.get_sample_value(
+                "aisher_clickhouse_query_seconds_count", {"query": name}
+            )
+            assert count == 1

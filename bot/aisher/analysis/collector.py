@@ -11,7 +11,7 @@ from aisher.analysis.masking import Masker
 from aisher.analysis.model import Evidence
 from aisher.errors import UnknownServiceError, WindowError
 from aisher.signoz.repository import SignozRepository, walk_parent_chain
-from aisher.telemetry import LogRecord, SpanRecord
+from aisher.telemetry import CallEdge, GroupHistory, LogRecord, SpanRecord
 from aisher.window import TimeWindow, iso
 
 MAX_SUGGESTIONS = 3
@@ -33,10 +33,20 @@ class AnalysisRequest:
 class EvidenceCollector:
     """Runs the repository's queries for a request and assembles the evidence."""
 
-    def __init__(self, repository: SignozRepository, *, max_traces: int, max_logs: int) -> None:
+    def __init__(
+        self,
+        repository: SignozRepository,
+        *,
+        max_traces: int,
+        max_logs: int,
+        with_llm_context: bool = True,
+    ) -> None:
+        """`with_llm_context=False` skips the call-edge and exception-history queries: only the
+        LLM's context shows their results, the report itself has no use for them."""
         self._repository = repository
         self._max_traces = max_traces
         self._max_logs = max_logs
+        self._with_llm_context = with_llm_context
 
     async def collect(self, request: AnalysisRequest, masker: Masker) -> Evidence:
         """The evidence, with message templates built from masked text (see build_evidence);
@@ -49,7 +59,7 @@ class EvidenceCollector:
         failing, versions, edges = await asyncio.gather(
             self._repository.failing_traces(service, window),
             self._repository.version_history(window),
-            self._repository.call_edges(window),
+            self._call_edges(window),
         )
         evidence = build_evidence(
             service,
@@ -63,6 +73,14 @@ class EvidenceCollector:
             mask=masker.mask,
         )
         return await self._attach_context(evidence)
+
+    async def _call_edges(self, window: TimeWindow) -> list[CallEdge]:
+        return await self._repository.call_edges(window) if self._with_llm_context else []
+
+    async def _history(self, group_ids: list[str], until_ns: int) -> list[GroupHistory]:
+        if not self._with_llm_context:
+            return []
+        return await self._repository.group_history(group_ids, until_ns)
 
     async def _refuse_unknown(self, service: str, window: TimeWindow, *, seen_before: bool) -> None:
         known = await self._repository.known_services(window.extended_back(2))
@@ -102,7 +120,7 @@ class EvidenceCollector:
         chain_spans, logs, history = await asyncio.gather(
             chain(),
             self._repository.related_logs(trace_ids, evidence.window, self._max_logs),
-            self._repository.group_history(list(dict.fromkeys(group_ids)), evidence.window.end_ns),
+            self._history(list(dict.fromkeys(group_ids)), evidence.window.end_ns),
         )
         focus = origin.span.span_id if origin else ""
         return with_context(

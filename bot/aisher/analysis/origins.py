@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from aisher.analysis.model import BlameKind, TraceOrigin
-from aisher.telemetry import SpanRecord
+from aisher.telemetry import SpanRecord, parent_chain
 
 _TIMEOUT = re.compile(
     r"time[d\s-]*out|timeout|deadline|DEADLINE_EXCEEDED|ReadTimeout|\b504\b|\b408\b", re.IGNORECASE
@@ -65,14 +65,7 @@ class TraceTree:
 
     def ancestors(self, span: SpanRecord) -> list[SpanRecord]:
         """Parents of `span` up to the root, nearest first; stops at gaps and cycles."""
-        chain: list[SpanRecord] = []
-        seen = {span.span_id}
-        current = self.by_id.get(span.parent_span_id) if span.parent_span_id else None
-        while current is not None and current.span_id not in seen:
-            chain.append(current)
-            seen.add(current.span_id)
-            current = self.by_id.get(current.parent_span_id) if current.parent_span_id else None
-        return chain
+        return parent_chain(self.by_id, span.span_id)[1:]
 
 
 def is_timeout(span: SpanRecord) -> bool:

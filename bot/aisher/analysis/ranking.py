@@ -121,7 +121,7 @@ def _score_cause(
         + WEIGHT_DEPLOY * (deploy is not None)
         + WEIGHT_DEPENDENCY * dependency
     )
-    operation = Counter(_blamed_operation(origin) for origin in found).most_common(1)[0][0]
+    operation = Counter(origin.span.operation for origin in found).most_common(1)[0][0]
     exception = Counter(describe_failure(o.span).exception_type for o in found).most_common(1)
     reasons = [f"errors start here in {len(traces)} of {failing_traces} failing traces"]
     if service_stats is not None and service_stats.errors:
@@ -152,10 +152,6 @@ def _score_cause(
         reasons=tuple(reasons),
         evidence=_evidence_refs(found),
     )
-
-
-def _blamed_operation(origin: TraceOrigin) -> str:
-    return origin.span.operation
 
 
 def _evidence_refs(found: Sequence[TraceOrigin]) -> tuple[str, ...]:

@@ -12,11 +12,13 @@ import clickhouse_connect
 from clickhouse_connect.driver.exceptions import ProgrammingError
 
 from aisher.config import ClickHouseSettings
-from aisher.errors import ConfigError, DataSourceError, DataSourceUnavailable
+from aisher.errors import ConfigError, DataSourceUnavailable
 from aisher.signoz.executor import (
     DEFAULT_MAX_ROWS,
     SERIALISATION_ERRORS,
     QueryRows,
+    add_block,
+    answers,
     first_line,
     server_settings,
     unserialisable,
@@ -103,9 +105,7 @@ class EmbeddedExecutor:
             with stream:
                 names = tuple(stream.source.column_names)
                 for block in stream:
-                    room = max_rows - len(rows)
-                    rows.extend(tuple(row) for row in block[:room])
-                    if len(block) > room:
+                    if add_block(rows, block, max_rows):
                         truncated = True
                         break
             return QueryRows(names, rows, truncated)
@@ -132,11 +132,7 @@ class EmbeddedExecutor:
         await self._run(work)
 
     async def ping(self) -> bool:
-        try:
-            await self.query("SELECT 1", max_rows=1)
-        except DataSourceError:
-            return False
-        return True
+        return await answers(self)
 
     async def close(self) -> None:
         self._closed = True

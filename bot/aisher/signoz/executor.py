@@ -166,3 +166,19 @@ def redact_dsn(dsn: str) -> str:
         return dsn
     netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def add_block(rows: list[tuple[Any, ...]], block: Sequence[Any], max_rows: int) -> bool:
+    """Append a streamed block's rows up to `max_rows`; True when the cap cut the block short."""
+    room = max_rows - len(rows)
+    rows.extend(tuple(row) for row in block[:room])
+    return len(block) > room
+
+
+async def answers(executor: QueryExecutor) -> bool:
+    """True when ClickHouse answers a trivial query (the executors' `ping`)."""
+    try:
+        await executor.query("SELECT 1", max_rows=1)
+    except DataSourceError:
+        return False
+    return True

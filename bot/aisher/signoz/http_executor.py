@@ -12,12 +12,14 @@ import clickhouse_connect
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from aisher.config import ClickHouseSettings
-from aisher.errors import DataSourceError, DataSourceUnavailable
+from aisher.errors import DataSourceUnavailable
 from aisher.signoz.executor import (
     CLOSE_TIMEOUT_S,
     DEFAULT_MAX_ROWS,
     SERIALISATION_ERRORS,
     QueryRows,
+    add_block,
+    answers,
     redact_dsn,
     server_settings,
     unserialisable,
@@ -87,10 +89,8 @@ class HttpExecutor:
             rows: list[tuple[Any, ...]] = []
             truncated = False
             with stream:
-                async for block in _async_blocks(stream):
-                    room = max_rows - len(rows)
-                    rows.extend(tuple(row) for row in block[:room])
-                    if len(block) > room:
+                async for block in stream:
+                    if add_block(rows, block, max_rows):
                         truncated = True
                         break
                 names = tuple(stream.source.column_names)
@@ -130,11 +130,7 @@ class HttpExecutor:
         )
 
     async def ping(self) -> bool:
-        try:
-            await self.query("SELECT 1", max_rows=1)
-        except DataSourceError:
-            return False
-        return True
+        return await answers(self)
 
     async def close(self) -> None:
         self._closed = True
@@ -145,9 +141,3 @@ class HttpExecutor:
             await asyncio.wait_for(client.close(), timeout=CLOSE_TIMEOUT_S)
         except (TimeoutError, ClickHouseError, aiohttp.ClientError, OSError) as exc:
             log.warning("closing the ClickHouse client did not finish cleanly: %s", exc)
-
-
-async def _async_blocks(stream: Any) -> Any:
-    """Iterate a clickhouse-connect StreamContext's blocks from async code."""
-    async for block in stream:
-        yield block

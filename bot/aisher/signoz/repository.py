@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,9 +11,10 @@ from types import MappingProxyType
 from typing import Any
 
 from aisher.config import QueryLimits
+from aisher.ops.metrics import AisherMetrics
 from aisher.signoz import queries
 from aisher.signoz.dialect import log_columns, span_columns
-from aisher.signoz.executor import QueryExecutor
+from aisher.signoz.executor import QueryExecutor, QueryRows
 from aisher.signoz.probe import SchemaInfo
 from aisher.telemetry import (
     CallEdge,
@@ -22,6 +24,7 @@ from aisher.telemetry import (
     ServiceStats,
     SpanRecord,
     VersionSeen,
+    parent_chain,
 )
 from aisher.window import NS_PER_S, TimeWindow
 
@@ -42,16 +45,34 @@ class FailingTraces:
 class SignozRepository:
     """The questions the analysis asks of SigNoz, answered with plain records."""
 
-    def __init__(self, executor: QueryExecutor, schema: SchemaInfo, limits: QueryLimits) -> None:
+    def __init__(
+        self,
+        executor: QueryExecutor,
+        schema: SchemaInfo,
+        limits: QueryLimits,
+        *,
+        metrics: AisherMetrics | None = None,
+    ) -> None:
         self._executor = executor
         self._schema = schema
         self._limits = limits
+        self._metrics = metrics
         self._spans = span_columns(schema.trace_schema)
         self._logs = log_columns(schema.log_schema)
 
     @property
     def schema(self) -> SchemaInfo:
         return self._schema
+
+    async def _run(self, name: str, sql: queries.Sql, max_rows: int | None = None) -> QueryRows:
+        """Run one query under the row cap, timing it as `name` when metrics are on."""
+        started = time.perf_counter()
+        result = await self._executor.query(
+            sql.text, sql.params, max_rows=self._limits.max_rows if max_rows is None else max_rows
+        )
+        if self._metrics is not None:
+            self._metrics.observe_clickhouse_query(name, time.perf_counter() - started)
+        return result
 
     async def failing_traces(self, service: str, window: TimeWindow) -> FailingTraces:
         """The corrected golden query: spans (with exceptions) of failing traces of `service`."""
@@ -64,14 +85,14 @@ class SignozRepository:
             max_traces=self._limits.max_traces,
             distributed=self._schema.distributed,
         )
-        result = await self._executor.query(sql.text, sql.params, max_rows=self._limits.max_rows)
+        result = await self._run("failing_traces", sql)
         spans = tuple(merge_exception_rows(result.dicts()))
         trace_ids = tuple(dict.fromkeys(span.trace_id for span in spans))
         return FailingTraces(spans=spans, trace_ids=trace_ids, truncated=result.truncated)
 
     async def service_stats(self, window: TimeWindow) -> list[ServiceStats]:
         sql = queries.service_stats(self._schema.spans_table, self._spans, window=window)
-        result = await self._executor.query(sql.text, sql.params)
+        result = await self._run("service_stats", sql)
         return [
             ServiceStats(
                 service=row["service"],
@@ -85,7 +106,7 @@ class SignozRepository:
 
     async def version_history(self, window: TimeWindow) -> list[VersionSeen]:
         sql = queries.version_history(self._schema.spans_table, self._spans, window=window)
-        result = await self._executor.query(sql.text, sql.params)
+        result = await self._run("version_history", sql)
         return [
             VersionSeen(
                 service=row["service"],
@@ -106,8 +127,8 @@ class SignozRepository:
             distributed=self._schema.distributed,
         )
         peer_sql = queries.peer_calls(self._schema.spans_table, self._spans, window=window)
-        internal = (await self._executor.query(internal_sql.text, internal_sql.params)).dicts()
-        peers = (await self._executor.query(peer_sql.text, peer_sql.params)).dicts()
+        internal = (await self._run("call_edges", internal_sql)).dicts()
+        peers = (await self._run("peer_calls", peer_sql)).dicts()
         edges = [
             CallEdge(row["caller"], row["callee"], int(row["calls"]), int(row["errors"]))
             for row in internal
@@ -125,7 +146,7 @@ class SignozRepository:
 
     async def known_services(self, window: TimeWindow) -> list[str]:
         sql = queries.known_services(self._schema.spans_table, self._spans, window=window)
-        result = await self._executor.query(sql.text, sql.params)
+        result = await self._run("known_services", sql)
         return [row[0] for row in result.rows]
 
     async def group_history(self, group_ids: Sequence[str], until_ns: int) -> list[GroupHistory]:
@@ -136,7 +157,7 @@ class SignozRepository:
         sql = queries.group_history(
             self._schema.errors_table, group_ids=group_ids, since_ns=since_ns, until_ns=until_ns
         )
-        result = await self._executor.query(sql.text, sql.params)
+        result = await self._run("group_history", sql)
         return [
             GroupHistory(
                 group_id=row["group_id"],
@@ -158,7 +179,7 @@ class SignozRepository:
         sql = queries.related_logs(
             self._schema.logs_table, self._logs, trace_ids=trace_ids, window=window, limit=bound
         )
-        result = await self._executor.query(sql.text, sql.params, max_rows=bound)
+        result = await self._run("related_logs", sql, bound)
         return [
             LogRecord(
                 time_ns=int(row["time_ns"]),
@@ -186,7 +207,7 @@ class SignozRepository:
             window=window,
             distributed=self._schema.distributed,
         )
-        result = await self._executor.query(sql.text, sql.params, max_rows=self._limits.max_rows)
+        result = await self._run("trace", sql)
         return list(merge_exception_rows(result.dicts()))
 
     async def parent_chain(
@@ -198,7 +219,7 @@ class SignozRepository:
     async def _trace_window(self, trace_id: str, hint: TimeWindow | None) -> TimeWindow | None:
         if self._schema.trace_summary_table:
             sql = queries.trace_bounds(self._schema.trace_summary_table, trace_id=trace_id)
-            rows = (await self._executor.query(sql.text, sql.params, max_rows=1)).rows
+            rows = (await self._run("trace_bounds", sql, 1)).rows
             if rows and rows[0][2]:
                 start_ns, end_ns = int(rows[0][0]), int(rows[0][1])
                 # `end` is the latest span *start*; the half-open window needs one more ns.
@@ -212,15 +233,7 @@ class SignozRepository:
 
 def walk_parent_chain(spans: Iterable[SpanRecord], span_id: str) -> list[SpanRecord]:
     """Follow parent ids from `span_id` to the root; stops at missing parents and cycles."""
-    by_id = {span.span_id: span for span in spans}
-    chain: list[SpanRecord] = []
-    seen: set[str] = set()
-    current = by_id.get(span_id)
-    while current is not None and current.span_id not in seen:
-        chain.append(current)
-        seen.add(current.span_id)
-        current = by_id.get(current.parent_span_id) if current.parent_span_id else None
-    return chain
+    return parent_chain({span.span_id: span for span in spans}, span_id)
 
 
 def merge_exception_rows(rows: Iterable[Mapping[str, Any]]) -> Iterable[SpanRecord]:
