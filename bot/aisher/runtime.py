@@ -9,13 +9,14 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
-from aisher.analysis.budget import BudgetLedger
-from aisher.analysis.cache import AnswerCache
-from aisher.analysis.collector import EvidenceCollector
+from aisher.analysis.cache.answer_cache import AnswerCache
+from aisher.analysis.cache.budget import BudgetLedger
 from aisher.analysis.engine import AnalysisEngine, Analyzer, HeuristicAnalyzer
-from aisher.analysis.llm import LlmAnalyzer, LlmClient
-from aisher.analysis.pipeline import LlmPipeline
-from aisher.analysis.prompts import PromptLibrary
+from aisher.analysis.evidence.collector import EvidenceCollector
+from aisher.analysis.llm.analyzer import LlmAnalyzer
+from aisher.analysis.llm.client import LlmClient
+from aisher.analysis.llm.explainer import LlmExplainer
+from aisher.analysis.llm.prompts import PromptLibrary
 from aisher.config import Settings
 from aisher.ops.metrics import AisherMetrics
 from aisher.signoz.executor import QueryExecutor
@@ -80,10 +81,10 @@ async def _open_analyzer(
     stack.push_async_callback(cache.close)
     budget = BudgetLedger(settings.budget(), metrics=metrics)
     stack.push_async_callback(budget.close)
-    return LlmPipeline(
+    return LlmAnalyzer(
         llm_settings,
         prompts=prompts,
-        llm=LlmAnalyzer(LlmClient(llm_settings)),
+        llm=LlmExplainer(LlmClient(llm_settings)),
         cache=cache,
         budget=budget,
         metrics=metrics,

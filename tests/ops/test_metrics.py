@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from aisher.analysis.budget import BudgetLedger
-from aisher.analysis.cache import AnswerCache
+from aisher.analysis.cache.answer_cache import AnswerCache
+from aisher.analysis.cache.budget import BudgetLedger
 from aisher.config import BudgetSettings, CacheSettings
 from aisher.ops.metrics import AisherMetrics
 from tests.support.incidents import make_answer

@@ -20,8 +20,8 @@ import respx
 import toon_format
 from pydantic import SecretStr
 
-from aisher.analysis.evidence import build_evidence
-from aisher.analysis.model import Evidence
+from aisher.analysis.evidence.builder import build_evidence
+from aisher.analysis.evidence.model import Evidence
 from aisher.config import LlmSettings
 from aisher.runtime import prepare_process_environment
 from aisher.telemetry import ServiceStats, SpanRecord

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from aisher.analysis.model import BlameKind, ErrorGroup, Evidence, Suspect
+from aisher.analysis.evidence.model import BlameKind, ErrorGroup, Evidence, Suspect
 from aisher.analysis.report import Answer, RootCause, TokenUsage
 from aisher.window import TimeWindow, to_ns
 

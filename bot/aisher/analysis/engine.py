@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from aisher.analysis.collector import AnalysisRequest
+from aisher.analysis.evidence.model import Evidence
 from aisher.analysis.heuristic import explain
-from aisher.analysis.masking import Masker
-from aisher.analysis.model import Evidence
-from aisher.analysis.redaction import redact_evidence
+from aisher.analysis.masking.masker import Masker
+from aisher.analysis.masking.redaction import redact_evidence
 from aisher.analysis.report import Answer, Report
-from aisher.analysis.reporting import build_report
+from aisher.analysis.report_builder import build_report
+from aisher.analysis.request import AnalysisRequest
 from aisher.errors import AisherError
 from aisher.window import iso
 

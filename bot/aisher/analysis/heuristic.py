@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from aisher.analysis.model import BlameKind, ErrorGroup, Evidence, Suspect
+from aisher.analysis.evidence.model import BlameKind, ErrorGroup, Evidence, Suspect
+from aisher.analysis.evidence.stack_frames import top_frame
 from aisher.analysis.report import Answer, RootCause
-from aisher.analysis.stacktraces import top_frame
 
 HEURISTIC = "heuristic"
 _POOL = re.compile(

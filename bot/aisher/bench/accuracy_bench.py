@@ -10,9 +10,10 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from aisher.analysis.collector import AnalysisRequest, EvidenceCollector
-from aisher.analysis.masking import Masker
-from aisher.analysis.model import Evidence
+from aisher.analysis.evidence.collector import EvidenceCollector
+from aisher.analysis.evidence.model import Evidence
+from aisher.analysis.masking.masker import Masker
+from aisher.analysis.request import AnalysisRequest
 from aisher.bench.results import BenchResult
 from aisher.bench.stores import drop_dataset, load_dataset
 from aisher.demo import GroundTruth, generate_scenario, scenario_suite

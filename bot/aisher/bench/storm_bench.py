@@ -16,13 +16,15 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from aisher.analysis.budget import BudgetLedger
-from aisher.analysis.cache import AnswerCache
-from aisher.analysis.collector import AnalysisRequest, EvidenceCollector
+from aisher.analysis.cache.answer_cache import AnswerCache
+from aisher.analysis.cache.budget import BudgetLedger
 from aisher.analysis.engine import AnalysisEngine
-from aisher.analysis.llm import ChatMessage, Completion, LlmAnalyzer
-from aisher.analysis.pipeline import LlmPipeline
-from aisher.analysis.prompts import PromptLibrary
+from aisher.analysis.evidence.collector import EvidenceCollector
+from aisher.analysis.llm.analyzer import LlmAnalyzer
+from aisher.analysis.llm.client import ChatMessage, Completion
+from aisher.analysis.llm.explainer import LlmExplainer
+from aisher.analysis.llm.prompts import PromptLibrary
+from aisher.analysis.request import AnalysisRequest
 from aisher.bench.results import BenchResult
 from aisher.bench.stores import drop_dataset, load_dataset
 from aisher.config import BudgetSettings, CacheSettings, LlmSettings, PromptSettings
@@ -100,7 +102,7 @@ async def bench_storm(
                 settings = LlmSettings(model=model, max_retries=0)
                 engine = AnalysisEngine(
                     collector,
-                    LlmPipeline(settings, prompts=prompts, llm=LlmAnalyzer(provider),
+                    LlmAnalyzer(settings, prompts=prompts, llm=LlmExplainer(provider),
                                 cache=cache, budget=budget),
                 )  # fmt: skip
                 for window in alert_windows(scenario.window, repeats):

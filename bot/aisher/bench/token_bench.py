@@ -17,14 +17,14 @@ from typing import Any
 
 import toon_format
 
-from aisher.analysis.compaction import compact_evidence
-from aisher.analysis.evidence import build_evidence
-from aisher.analysis.masking import Masker
-from aisher.analysis.model import Evidence
-from aisher.analysis.prompts import PromptLibrary, prompt_variables
-from aisher.analysis.redaction import redact_evidence
-from aisher.analysis.stacktraces import normalize_frames
-from aisher.analysis.tokens import count_tokens
+from aisher.analysis.evidence.builder import build_evidence
+from aisher.analysis.evidence.model import Evidence
+from aisher.analysis.evidence.stack_frames import normalize_frames
+from aisher.analysis.llm.compaction import compact_evidence
+from aisher.analysis.llm.prompts import PromptLibrary, prompt_variables
+from aisher.analysis.llm.tokens import count_tokens
+from aisher.analysis.masking.masker import Masker
+from aisher.analysis.masking.redaction import redact_evidence
 from aisher.bench.results import BenchResult
 from aisher.config import PromptSettings
 from aisher.demo import error_span_corpus

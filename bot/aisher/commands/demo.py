@@ -10,7 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
-from aisher.analysis.collector import AnalysisRequest
+from aisher.analysis.request import AnalysisRequest
 from aisher.commands.why import render_report
 from aisher.config import Settings
 from aisher.demo import GroundTruth, Scenario, demo_spec, generate_scenario

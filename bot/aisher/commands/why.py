@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aisher.analysis.collector import AnalysisRequest
 from aisher.analysis.report import Report
+from aisher.analysis.request import AnalysisRequest
 from aisher.config import Settings
 from aisher.render.json_report import render_json
 from aisher.render.text import render_text

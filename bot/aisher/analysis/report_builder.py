@@ -1,0 +1,149 @@
+"""Combine evidence (computed in code) and an analyzer's answer into the final report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aisher.analysis.evidence.model import Confidence, Evidence
+from aisher.analysis.evidence.ranking import ConfidenceAssessment, assess_confidence
+from aisher.analysis.report import (
+    Answer,
+    Candidate,
+    ChainLink,
+    GroupSummary,
+    LogLine,
+    Report,
+    RootCause,
+)
+from aisher.telemetry import SpanRecord
+from aisher.window import iso_from_ns
+
+MAX_CANDIDATES = 5
+MAX_GROUPS = 10
+_STATUS_NAMES = {0: "unset", 1: "ok", 2: "error"}
+
+
+def final_confidence(evidence: Evidence, answer: Answer) -> ConfidenceAssessment:
+    """Code decides confidence; an answer that disagrees with the ranking can only lower it."""
+    assessment = assess_confidence(evidence.suspects, evidence.failing_traces)
+    named = answer.root_cause.service
+    causes = [suspect.service for suspect in evidence.suspects if not suspect.symptom]
+    if assessment.insufficient or not named or not causes or named == causes[0]:
+        return assessment
+    if named not in causes[:3]:
+        return ConfidenceAssessment(
+            Confidence.LOW, False, f"the analysis names {named}, which the evidence ranks low"
+        )
+    if assessment.level is Confidence.HIGH:
+        return ConfidenceAssessment(
+            Confidence.MEDIUM, False, f"the analysis prefers {named} over {causes[0]}"
+        )
+    return assessment
+
+
+def build_report(
+    evidence: Evidence,
+    answer: Answer,
+    *,
+    generated_at: str,
+    cached_at: str | None = None,
+    prompt_version: str | None = None,
+    signoz_url: str | None = None,
+) -> Report:
+    assessment = final_confidence(evidence, answer)
+    root_cause = answer.root_cause
+    if assessment.insufficient and root_cause.service is None:
+        root_cause = RootCause(service=None, summary=root_cause.summary or assessment.reason)
+    notes = [*evidence.notes, *answer.notes]
+    if assessment.insufficient:
+        notes.append(assessment.reason)
+    return Report(
+        service=evidence.service,
+        window=evidence.window,
+        error_count=evidence.error_count,
+        failing_traces=evidence.failing_traces,
+        root_cause=root_cause,
+        confidence=assessment.level.value,
+        analyzer=answer.analyzer,
+        candidates=tuple(
+            Candidate(
+                service=suspect.service,
+                operation=suspect.operation,
+                score=suspect.score,
+                evidence=suspect.evidence,
+                kind=suspect.blame.value,
+                symptom=suspect.symptom,
+                reasons=suspect.reasons,
+            )
+            for suspect in evidence.suspects[:MAX_CANDIDATES]
+        ),
+        parent_chain=chain_links(evidence.chain),
+        related_logs=tuple(
+            LogLine(
+                time=iso_from_ns(log.time_ns),
+                severity=log.severity,
+                service=log.service,
+                body=log.body,
+                trace_id=log.trace_id,
+                span_id=log.span_id,
+            )
+            for log in evidence.related_logs
+        ),
+        error_groups=tuple(
+            GroupSummary(
+                service=group.service,
+                operation=group.operation,
+                exception_type=group.exception_type,
+                message=group.message_template,
+                count=group.count,
+                traces=group.trace_count,
+                origin=group.origin_count > 0,
+            )
+            for group in evidence.groups[:MAX_GROUPS]
+        ),
+        remediation=answer.remediation,
+        tokens=answer.tokens,
+        cost_usd=answer.cost_usd,
+        cached=cached_at is not None,
+        cached_at=cached_at,
+        generated_at=generated_at,
+        insufficient_evidence=assessment.insufficient,
+        deploys=tuple(
+            f"{change.service} {change.old_version} → {change.new_version} at "
+            f"{iso_from_ns(change.changed_at_ns)}"
+            for change in evidence.deploys
+        ),
+        notes=tuple(dict.fromkeys(notes)),
+        prompt_version=prompt_version,
+        links=_links(evidence, signoz_url),
+    )
+
+
+def chain_links(chain: Sequence[SpanRecord]) -> tuple[ChainLink, ...]:
+    """The representative chain from the root down to the failing span."""
+    links = []
+    for span in reversed(chain):
+        error = ""
+        if span.has_error:
+            error = span.exceptions[-1].type if span.exceptions else span.status_message
+        links.append(
+            ChainLink(
+                service=span.service,
+                operation=span.operation,
+                status=_STATUS_NAMES.get(span.status_code, str(span.status_code)),
+                duration_ms=round(span.duration_ms, 3),
+                span_id=span.span_id,
+                trace_id=span.trace_id,
+                kind=span.kind,
+                error=error,
+            )
+        )
+    return tuple(links)
+
+
+def _links(evidence: Evidence, signoz_url: str | None) -> dict[str, str]:
+    if not signoz_url or not evidence.chain:
+        return {}
+    base = signoz_url.rstrip("/")
+    failing = evidence.chain[0]
+    return {"trace": f"{base}/trace/{failing.trace_id}?spanId={failing.span_id}"}

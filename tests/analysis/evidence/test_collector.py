@@ -1,0 +1,123 @@
+"""Evidence collected from the real chDB engine for a loaded incident."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+
+from aisher.analysis.engine import AnalysisEngine, HeuristicAnalyzer
+from aisher.analysis.evidence.collector import EvidenceCollector
+from aisher.analysis.masking.masker import Masker
+from aisher.analysis.request import AnalysisRequest
+from aisher.config import ClickHouseSettings, QueryLimits
+from aisher.errors import UnknownServiceError, WindowError
+from aisher.signoz.embedded_executor import EmbeddedExecutor
+from aisher.signoz.loader import load_documents
+from aisher.signoz.probe import probe_schema
+from aisher.signoz.repository import SignozRepository
+from aisher.window import TimeWindow, datetime_from_ns
+from tests.support.incident import Incident, build_incident
+
+
+@pytest.fixture
+async def collector_and_incident(
+    store: EmbeddedExecutor, clickhouse_settings: ClickHouseSettings
+) -> tuple[EvidenceCollector, Incident]:
+    incident = build_incident(time.time_ns())
+    await load_documents(
+        store,
+        incident.documents,
+        traces_db=clickhouse_settings.traces_database,
+        logs_db=clickhouse_settings.logs_database,
+    )
+    schema = await probe_schema(
+        store, clickhouse_settings.traces_database, clickhouse_settings.logs_database
+    )
+    repository = SignozRepository(store, schema, QueryLimits())
+    return EvidenceCollector(repository, max_traces=500, max_logs=20), incident
+
+
+def last(incident: Incident, minutes: int = 30) -> TimeWindow:
+    return TimeWindow.ending_at(datetime_from_ns(incident.now_ns), timedelta(minutes=minutes))
+
+
+class TestEvidenceCollector:
+    async def test_names_the_deployed_failing_service(
+        self, collector_and_incident: tuple[EvidenceCollector, Incident]
+    ) -> None:
+        """frontend's evidence ranks payment first, with its deploy, chain, logs and history."""
+        collector, incident = collector_and_incident
+        evidence = await collector.collect(AnalysisRequest("frontend", last(incident)), Masker())
+        top = evidence.top_suspect
+        assert top is not None
+        assert (top.service, top.operation, top.exception_type) == (
+            "payment",
+            "POST /charge",
+            "KeyError",
+        )
+        assert top.deploy is not None
+        assert top.deploy.new_version == "2.4.0"
+        assert [span.service for span in evidence.chain] == ["payment", "checkout", "frontend"]
+        assert evidence.related_logs
+        assert evidence.related_logs[0].span_id == evidence.chain[0].span_id
+        assert evidence.history
+        assert evidence.history[0].occurrences == 6
+        assert evidence.failing_traces == 8
+        assert evidence.error_count == 8
+
+    async def test_unknown_service_suggests_close_names(
+        self, collector_and_incident: tuple[EvidenceCollector, Incident]
+    ) -> None:
+        """A misspelt service fails with suggestions drawn from the services in the window."""
+        collector, incident = collector_and_incident
+        with pytest.raises(UnknownServiceError) as caught:
+            await collector.collect(AnalysisRequest("paymnt", last(incident)), Masker())
+        assert "payment" in caught.value.suggestions
+
+    async def test_empty_window_says_no_data(
+        self, collector_and_incident: tuple[EvidenceCollector, Incident]
+    ) -> None:
+        """A window with no spans at all says so instead of blaming the service name."""
+        collector, incident = collector_and_incident
+        old = TimeWindow.ending_at(
+            datetime_from_ns(incident.now_ns) - timedelta(days=3), timedelta(minutes=30)
+        )
+        with pytest.raises(WindowError, match="no spans at all"):
+            await collector.collect(AnalysisRequest("frontend", old), Masker())
+
+    async def test_service_without_errors_gets_a_report_saying_so(
+        self, collector_and_incident: tuple[EvidenceCollector, Incident]
+    ) -> None:
+        """Before the deploy payment was healthy: no cause is named and the summary says why."""
+        collector, incident = collector_and_incident
+        engine = AnalysisEngine(collector, HeuristicAnalyzer())
+        before = last(incident).baseline()
+        report = await engine.analyze(AnalysisRequest("payment", before))
+        assert report.root_cause.service is None
+        assert report.failing_traces == 0
+        assert report.insufficient_evidence
+        assert "No failing traces" in report.root_cause.summary
+
+    async def test_service_seen_only_before_the_window(
+        self, collector_and_incident: tuple[EvidenceCollector, Incident]
+    ) -> None:
+        """A service that sent spans only in the previous window gets a 'widen the window' error."""
+        collector, incident = collector_and_incident
+        with pytest.raises(WindowError, match="widen the window"):
+            await collector.collect(AnalysisRequest("batch-svc", last(incident, 15)), Masker())
+
+    async def test_report_from_the_engine(
+        self, collector_and_incident: tuple[EvidenceCollector, Incident]
+    ) -> None:
+        """The engine turns the evidence into a report with chain, logs and remediation."""
+        collector, incident = collector_and_incident
+        engine = AnalysisEngine(collector, HeuristicAnalyzer())
+        report = await engine.analyze(AnalysisRequest("frontend", last(incident)))
+        assert report.root_cause.service == "payment"
+        assert report.analyzer == "heuristic"
+        assert [link.service for link in report.parent_chain] == ["frontend", "checkout", "payment"]
+        assert report.related_logs
+        assert any("Roll back payment" in step for step in report.remediation)
+        assert report.candidates[0].evidence

@@ -1,0 +1,50 @@
+"""Message normalisation keeps failure modes apart and folds volatile parts."""
+
+from __future__ import annotations
+
+import pytest
+
+from aisher.analysis.evidence.message_templates import normalize_message
+
+
+class TestNormalizeMessage:
+    @pytest.mark.parametrize(
+        ("message", "template"),
+        [
+            (
+                "Payment failed for order 8812: card expired",
+                "Payment failed for order <n>: card expired",
+            ),
+            ("user 3f2a9c1e-1111-4222-8333-444455556666 missing", "user <uuid> missing"),
+            ("mail to bob@example.com bounced", "mail to <email> bounced"),
+            (
+                "connect to 10.0.3.7:5432 refused after 30000ms",
+                "connect to <ip>:5432 refused after <n>ms",
+            ),
+            (
+                "HTTP 503 Service Unavailable from api.stripe.com:443",
+                "HTTP 503 Service Unavailable from api.stripe.com:443",
+            ),
+            ("object at 0x7f3a2b1c freed", "object at <hex> freed"),
+            ("lookup of ord_8Hs7Kd21 failed", "lookup of <id> failed"),
+            ('{"timestamp":"2026-11-26T11:02:03.123+00:00"}', '{"timestamp":"<time>"}'),
+            (
+                "read tcp <IP_27>:43970-><IP_28>:6379: i/o timeout",
+                "read tcp <IP>:<n>-><IP>:6379: i/o timeout",
+            ),
+            ("token <SECRET_3> rejected", "token <SECRET> rejected"),
+        ],
+    )
+    def test_volatile_parts_become_placeholders(self, message: str, template: str) -> None:
+        """Ids, numbers, emails and IPs fold; status codes and ports stay."""
+        assert normalize_message(message) == template
+
+    def test_same_failure_with_different_ids_shares_a_template(self) -> None:
+        """Two messages that differ only in an order id normalise to the same template."""
+        assert normalize_message("order 1234 not found") == normalize_message("order 98 not found")
+
+    def test_different_status_codes_stay_apart(self) -> None:
+        """A 502 and a 503 are different failure modes."""
+        assert normalize_message("upstream returned 502") != normalize_message(
+            "upstream returned 503"
+        )
