@@ -15,10 +15,10 @@ import random
 from collections import defaultdict
 
 from aisher.demo.faults import FaultKind, paths_to
-from aisher.demo.records import span_records
-from aisher.demo.scenarios import ScenarioSpec, Setup, fit_trace, prepare
-from aisher.demo.spans import STATUS_ERROR, SpanDraft
-from aisher.demo.traffic import TraceBuilder
+from aisher.demo.scenarios import ScenarioSpec, Setup, prepare
+from aisher.demo.traffic.drafts import STATUS_ERROR, SpanDraft
+from aisher.demo.traffic.records import span_records
+from aisher.demo.traffic.request_trace import RequestTrace
 from aisher.telemetry import SpanRecord
 
 ZIPF_EXPONENT = 1.1
@@ -39,7 +39,7 @@ _CORPUS_END_NS = 1_767_225_600 * 1_000_000_000  # 2026-01-01T00:00:00Z: fixed, s
 
 def _failing_spans(setup: Setup, want: int) -> list[SpanDraft]:
     """Error spans with exceptions from requests after the fault began, until `want` are found."""
-    world, plan, rng = setup.world, setup.plan, setup.world.rng
+    system, plan, rng = setup.system, setup.plan, setup.system.rng
     focus = paths_to(setup.topology, plan.service, plan.operation)
     start = max(
         plan.start_ns, setup.window.start_ns + (setup.window.end_ns - setup.window.start_ns) // 5
@@ -47,13 +47,13 @@ def _failing_spans(setup: Setup, want: int) -> list[SpanDraft]:
     found: list[SpanDraft] = []
     for _ in range(want * 2):
         mix = setup.topology.mix if rng.random() < BACKGROUND_SHARE or not focus else focus
-        builder = TraceBuilder(world)
-        builder.request(
+        trace = RequestTrace(system)
+        trace.request(
             rng.choices([m[0] for m in mix], [m[1] for m in mix])[0],
             rng.randrange(start, setup.window.end_ns),
         )
-        fit_trace(builder, setup.window)
-        found.extend(s for s in builder.spans if s.status == STATUS_ERROR and s.events)
+        trace.fit_into(setup.window)
+        found.extend(s for s in trace.spans if s.status == STATUS_ERROR and s.events)
         if len(found) >= want:
             break
     return found

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
 
-from aisher.demo.topology import DependencyKind, Operation, Protocol, Service, Topology
+from aisher.demo.systems.topology import DependencyKind, Operation, Protocol, Service, Topology
 from aisher.errors import InputError
 
 # A target must sit under at least this share of entry requests, counting only calls whose

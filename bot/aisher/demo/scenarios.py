@@ -13,16 +13,15 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from aisher.demo.applogs import startup_log
 from aisher.demo.faults import FaultKind, FaultPlan, fault_kind, fault_targets, plan_fault
-from aisher.demo.fleet import Fleet, Rollout
-from aisher.demo.otlp import log_lines, span_lines
-from aisher.demo.records import log_records, span_records
-from aisher.demo.spans import LogDraft, SpanDraft
-from aisher.demo.topologies import TOPOLOGY_NAMES, topology
-from aisher.demo.topology import Topology
-from aisher.demo.traffic import TraceBuilder
-from aisher.demo.world import World
+from aisher.demo.systems.registry import TOPOLOGY_NAMES, topology
+from aisher.demo.systems.topology import Topology
+from aisher.demo.traffic.applogs import startup_log
+from aisher.demo.traffic.drafts import LogDraft, SpanDraft
+from aisher.demo.traffic.fleet import Fleet, Rollout
+from aisher.demo.traffic.otlp_lines import log_lines, span_lines
+from aisher.demo.traffic.records import log_records, span_records
+from aisher.demo.traffic.request_trace import RequestTrace, RunningSystem
 from aisher.errors import InputError
 from aisher.telemetry import LogRecord, SpanRecord
 from aisher.window import NS_PER_S, TimeWindow
@@ -142,22 +141,6 @@ def _plan_rollouts(
     return [f"harmless deploy of {other.name} {other.version} → {_patch(other.version)}"]
 
 
-def fit_trace(builder: TraceBuilder, window: TimeWindow) -> None:
-    """Move a trace that would run past its window's end back inside it."""
-    ends = [span.end_ns for span in builder.spans] + [line.time_ns for line in builder.logs]
-    last = max(ends)
-    overflow = last - window.end_ns + 1_000_000
-    if overflow <= 0:
-        return
-    for span in builder.spans:
-        span.start_ns -= overflow
-        span.end_ns -= overflow
-        for event in span.events:
-            event.time_ns -= overflow
-    for line in builder.logs:
-        line.time_ns -= overflow
-
-
 def _startup_logs(fleet: Fleet, topo: Topology, rng: random.Random) -> list[LogDraft]:
     lines = []
     for rollout in fleet.rollouts.values():
@@ -170,11 +153,11 @@ def _startup_logs(fleet: Fleet, topo: Topology, rng: random.Random) -> list[LogD
 
 @dataclass(slots=True)
 class Setup:
-    """A scenario before any traffic: its world (pods, fault, noise) and windows."""
+    """A scenario before any traffic: its running system (pods, fault, noise) and windows."""
 
     spec: ScenarioSpec
     topology: Topology
-    world: World
+    system: RunningSystem
     plan: FaultPlan
     window: TimeWindow
     baseline: TimeWindow
@@ -201,14 +184,14 @@ def prepare(spec: ScenarioSpec, *, now_ns: int) -> Setup:
         plan = dataclasses.replace(plan, start_ns=rollout_at)
     fleet = Fleet(topo, rng)
     distractors = _plan_rollouts(topo, plan, fleet, incident, rng)
-    world = World(topo, fleet, plan, rng)
-    return Setup(spec, topo, world, plan, incident, incident.baseline(), distractors)
+    system = RunningSystem(topo, fleet, plan, rng)
+    return Setup(spec, topo, system, plan, incident, incident.baseline(), distractors)
 
 
 def generate_scenario(spec: ScenarioSpec, *, now_ns: int) -> Scenario:
     """The incident `spec` describes, its window ending at `now_ns`, with the baseline before."""
     setup = prepare(spec, now_ns=now_ns)
-    topo, world, rng = setup.topology, setup.world, setup.world.rng
+    topo, system, rng = setup.topology, setup.system, setup.system.rng
     operations = [name for name, _ in topo.mix]
     weights = [share for _, share in topo.mix]
     spans: list[SpanDraft] = []
@@ -219,14 +202,14 @@ def generate_scenario(spec: ScenarioSpec, *, now_ns: int) -> Scenario:
     for window in (setup.baseline, setup.window):
         starts = sorted(rng.randrange(window.start_ns, window.end_ns) for _ in range(count))
         for at in starts:
-            builder = TraceBuilder(world)
-            builder.request(rng.choices(operations, weights)[0], at)
-            fit_trace(builder, window)
-            spans.extend(builder.spans)
-            logs.extend(builder.logs)
-            if builder.fault_hit:
-                faulty.add(builder.trace_id)
-    logs.extend(_startup_logs(world.fleet, topo, rng))
+            trace = RequestTrace(system)
+            trace.request(rng.choices(operations, weights)[0], at)
+            trace.fit_into(window)
+            spans.extend(trace.spans)
+            logs.extend(trace.logs)
+            if trace.fault_hit:
+                faulty.add(trace.trace_id)
+    logs.extend(_startup_logs(system.fleet, topo, rng))
     logs.sort(key=lambda line: line.time_ns)
     noise = [f"background noise: {n.kind.value} in {n.service} {n.operation}" for n in topo.noise]
     return Scenario(

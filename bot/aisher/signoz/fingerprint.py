@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aisher.signoz.gotext import AnyRaw, as_string, sprint, string_map_json
+from aisher.signoz.go_format import AnyRaw, as_string, sprint, string_map_json
 
 BUCKET_SECONDS = 1800  # the collector's distributedTracesResourceV2Seconds / …LogsResourceV2Seconds
 NIL_SERVICE_NAME = "<nil-service-name>"

@@ -1,6 +1,6 @@
 """`aisher load`: OTLP/JSON files or in-memory documents into SigNoz's local tables.
 
-This is the I/O edge around the pure conversion in `otlp.py`. Files are streamed line by line
+This is the I/O edge around the pure conversion of `document_rows`. Files are streamed line by line
 (JSON lines, as the collector's file exporter writes them); a file whose first line is not a
 JSON document on its own is tried as one pretty-printed document, and read whole only then.
 Reading and converting run in a worker thread a chunk at a time, and rows are inserted in
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from aisher.errors import InputError, OtlpFormatError
 from aisher.signoz.ddl import check_identifier
+from aisher.signoz.document_rows import parse_line
 from aisher.signoz.executor import QueryExecutor
-from aisher.signoz.otlp import parse_line
 from aisher.signoz.rows import (
     LOG_RESOURCES,
     SPAN_RESOURCES,

@@ -14,7 +14,7 @@ from typing import Any
 
 from aisher.errors import OtlpFormatError
 from aisher.signoz.fingerprint import resource_fingerprint, resource_labels, ts_bucket_start
-from aisher.signoz.gotext import AnyRaw, as_string
+from aisher.signoz.go_format import AnyRaw, as_string
 from aisher.signoz.ksuid import new_ksuid
 from aisher.signoz.otlp_json import (
     SEVERITY_NUMBERS,

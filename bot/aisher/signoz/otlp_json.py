@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aisher.errors import OtlpFormatError
-from aisher.signoz.gotext import AnyRaw
+from aisher.signoz.go_format import AnyRaw
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _UNSIGNED = re.compile(r"[0-9]+")

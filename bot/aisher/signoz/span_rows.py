@@ -25,7 +25,7 @@ from aisher.signoz.fingerprint import (
     service_name,
     ts_bucket_start,
 )
-from aisher.signoz.gotext import AnyRaw, as_string, flatten, quote, sprint, string_map_json
+from aisher.signoz.go_format import AnyRaw, as_string, flatten, quote, sprint, string_map_json
 from aisher.signoz.otlp_json import (
     SPAN_ID_BYTES,
     SPAN_KINDS,

@@ -3,7 +3,7 @@ bank's SEPA API), balances, statements and card controls (→ Marqeta), with an 
 
 from __future__ import annotations
 
-from aisher.demo.topology import (
+from aisher.demo.systems.topology import (
     BROKER,
     CACHE,
     DB,

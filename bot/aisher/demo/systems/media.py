@@ -3,7 +3,7 @@ search (Elasticsearch) and personalization, with profiles in MongoDB and artwork
 
 from __future__ import annotations
 
-from aisher.demo.topology import (
+from aisher.demo.systems.topology import (
     BROKER,
     CACHE,
     DB,

@@ -3,7 +3,7 @@ dispatch (→ driver locations in Redis GEO), with a rider-notification consumer
 
 from __future__ import annotations
 
-from aisher.demo.topology import (
+from aisher.demo.systems.topology import (
     BROKER,
     CACHE,
     DB,

@@ -3,7 +3,7 @@ shipping-svc → redis}, with cart, catalog, recommendations and an order-notifi
 
 from __future__ import annotations
 
-from aisher.demo.topology import (
+from aisher.demo.systems.topology import (
     BROKER,
     CACHE,
     DB,

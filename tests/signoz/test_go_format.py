@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from aisher.signoz.gotext import (
+from aisher.signoz.go_format import (
     AnyRaw,
     as_string,
     flatten,

@@ -10,8 +10,8 @@ import random
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from aisher.demo.stacktraces import Thrown
-from aisher.demo.topology import Service
+from aisher.demo.stacks.throw_site import Thrown
+from aisher.demo.systems.topology import Service
 
 AttrValue = str | int | float | bool
 

@@ -7,15 +7,12 @@ import random
 import re
 from collections.abc import Callable
 
-from aisher.demo.stacktraces import (
+from aisher.demo.stacks.rendering import code_line, entity_of, render_go, snake
+from aisher.demo.stacks.throw_site import (
     ErrorKind,
     Thrown,
     ThrowSite,
-    code_line,
-    entity_of,
-    render_go,
     require_call,
-    snake,
     split_code,
     status_line,
 )

@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 
 from aisher.errors import InputError, OtlpFormatError
-from aisher.signoz.fingerprint import error_group_id
-from aisher.signoz.ksuid import ksuid_seconds
-from aisher.signoz.otlp import (
+from aisher.signoz.document_rows import (
     ERROR_COLUMNS,
     LOG_COLUMNS,
     RESOURCE_COLUMNS,
@@ -20,6 +18,8 @@ from aisher.signoz.otlp import (
     convert_document,
     parse_line,
 )
+from aisher.signoz.fingerprint import error_group_id
+from aisher.signoz.ksuid import ksuid_seconds
 from aisher.signoz.rows import Row
 from tests.support.otlp_documents import (
     CARD_ERROR_STACK,

@@ -10,17 +10,13 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from aisher.demo import java_frames as jf
-from aisher.demo.stacktraces import (
+from aisher.demo.stacks import java_frames as jf
+from aisher.demo.stacks.rendering import Layer, bind, code_line, entity_of, render_java
+from aisher.demo.stacks.throw_site import (
     REASONS,
     ErrorKind,
-    Layer,
     Thrown,
     ThrowSite,
-    bind,
-    code_line,
-    entity_of,
-    render_java,
     require_call,
     split_code,
     status_line,

@@ -8,8 +8,8 @@ import pytest
 
 from aisher.demo import TOPOLOGY_NAMES, FaultKind, fault_targets, topology
 from aisher.demo.faults import candidates, plan_fault
-from aisher.demo.stacktraces import Language
-from aisher.demo.topology import DependencyKind, Protocol, statement_parts
+from aisher.demo.stacks.throw_site import Language
+from aisher.demo.systems.topology import DependencyKind, Protocol, statement_parts
 from aisher.errors import InputError
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from aisher.demo.instrumentation import GRPC_CODES
-from aisher.demo.spans import STATUS_ERROR, SpanDraft
-from aisher.demo.stacktraces import ErrorKind, Language, Thrown, status_line
-from aisher.demo.topology import Protocol
+from aisher.demo.stacks.throw_site import ErrorKind, Language, Thrown, status_line
+from aisher.demo.systems.topology import Protocol
+from aisher.demo.traffic.drafts import STATUS_ERROR, SpanDraft
+from aisher.demo.traffic.instrumentation import GRPC_CODES
 from aisher.window import iso_from_ns
 
 # What a third-party API's edge answers while it is down; '' is a generic load balancer's page.
@@ -46,28 +46,23 @@ class Failure:
     body: str = ""
 
 
-# language → (HTTP status, gRPC code) answered when a downstream call failed in this mode
+# (HTTP status, gRPC code) a service answers when a downstream call failed in this mode: Spring
+# and FastAPI let the exception escape, Go and Express handlers map the failure.
+_ESCAPED: dict[Mode, tuple[int, str]] = {
+    Mode.ERROR: (500, "UNKNOWN"),
+    Mode.UNAVAILABLE: (500, "UNKNOWN"),
+    Mode.TIMEOUT: (500, "UNKNOWN"),
+}
+_MAPPED: dict[Mode, tuple[int, str]] = {
+    Mode.ERROR: (502, "INTERNAL"),
+    Mode.UNAVAILABLE: (503, "UNAVAILABLE"),
+    Mode.TIMEOUT: (504, "DEADLINE_EXCEEDED"),
+}
 _ANSWERS: dict[Language, dict[Mode, tuple[int, str]]] = {
-    Language.JAVA: {
-        Mode.ERROR: (500, "UNKNOWN"),
-        Mode.UNAVAILABLE: (500, "UNKNOWN"),
-        Mode.TIMEOUT: (500, "UNKNOWN"),
-    },
-    Language.PYTHON: {
-        Mode.ERROR: (500, "UNKNOWN"),
-        Mode.UNAVAILABLE: (500, "UNKNOWN"),
-        Mode.TIMEOUT: (500, "UNKNOWN"),
-    },
-    Language.GO: {
-        Mode.ERROR: (502, "INTERNAL"),
-        Mode.UNAVAILABLE: (503, "UNAVAILABLE"),
-        Mode.TIMEOUT: (504, "DEADLINE_EXCEEDED"),
-    },
-    Language.NODEJS: {
-        Mode.ERROR: (502, "INTERNAL"),
-        Mode.UNAVAILABLE: (503, "UNAVAILABLE"),
-        Mode.TIMEOUT: (504, "DEADLINE_EXCEEDED"),
-    },
+    Language.JAVA: _ESCAPED,
+    Language.PYTHON: _ESCAPED,
+    Language.GO: _MAPPED,
+    Language.NODEJS: _MAPPED,
 }
 _OWN_GRPC = {
     Language.JAVA: "UNKNOWN",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import random
 
-from aisher.demo.spans import AttrValue
-from aisher.demo.stacktraces import Language
-from aisher.demo.topology import Dependency, DependencyKind, Operation, Protocol, Service
+from aisher.demo.stacks.throw_site import Language
+from aisher.demo.systems.topology import Dependency, DependencyKind, Operation, Protocol, Service
+from aisher.demo.traffic.drafts import AttrValue
 from aisher.demo.volatile import volatile
 
 # (language, role) → instrumentation scope name

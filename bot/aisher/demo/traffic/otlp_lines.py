@@ -9,13 +9,21 @@ codes are the protocol's integers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from aisher.demo.spans import SEVERITY_NUMBERS, STATUS_UNSET, AttrValue, LogDraft, Pod, SpanDraft
+from aisher.demo.traffic.drafts import (
+    SEVERITY_NUMBERS,
+    STATUS_UNSET,
+    AttrValue,
+    LogDraft,
+    Pod,
+    SpanDraft,
+)
 
 BATCH_NS = 10 * 1_000_000_000  # the collector flushes a batch every few seconds
 JsonObject = dict[str, Any]
+_Draft = TypeVar("_Draft", SpanDraft, LogDraft)
 
 
 def any_value(value: AttrValue) -> JsonObject:
@@ -86,22 +94,40 @@ def _log(line: LogDraft) -> JsonObject:
     return out
 
 
-def _grouped(items: Iterable[tuple[Pod, str, JsonObject]], records: str) -> list[JsonObject]:
-    """resource → scope → records, keeping first-seen order so output is deterministic."""
-    by_pod: dict[str, tuple[Pod, dict[str, list[JsonObject]]]] = {}
-    for pod, scope, record in items:
-        scopes = by_pod.setdefault(pod.name, (pod, {}))[1]
-        scopes.setdefault(scope, []).append(record)
-    scope_key = "scopeSpans" if records == "spans" else "scopeLogs"
-    return [
-        {
-            "resource": {"attributes": key_values(pod.resource)},
-            scope_key: [
-                {"scope": {"name": name}, records: group} for name, group in scopes.items()
-            ],
-        }
-        for pod, scopes in by_pod.values()
-    ]
+# The keys of one signal's export document: resource list, scope list, record list.
+_SPAN_KEYS = ("resourceSpans", "scopeSpans", "spans")
+_LOG_KEYS = ("resourceLogs", "scopeLogs", "logRecords")
+
+
+def span_lines(spans: Sequence[SpanDraft]) -> list[str]:
+    """The spans as export documents, one a line, batched by when each span ended."""
+    return _lines(
+        spans,
+        lambda span: span.end_ns,
+        lambda span: (span.pod, span.scope, _span(span)),
+        _SPAN_KEYS,
+    )
+
+
+def log_lines(logs: Sequence[LogDraft]) -> list[str]:
+    """The log records as export documents, one a line, batched by when each was written."""
+    return _lines(
+        logs, lambda line: line.time_ns, lambda line: (line.pod, line.logger, _log(line)), _LOG_KEYS
+    )
+
+
+def _lines(
+    drafts: Sequence[_Draft],
+    finished: Callable[[_Draft], int],
+    encode: Callable[[_Draft], tuple[Pod, str, JsonObject]],
+    keys: tuple[str, str, str],
+) -> list[str]:
+    """One document per export batch; `encode` gives a draft's pod, scope and OTLP record."""
+    lines = []
+    for indexes in _batches([finished(draft) for draft in drafts]).values():
+        grouped = _grouped((encode(drafts[i]) for i in indexes), keys)
+        lines.append(json.dumps({keys[0]: grouped}, separators=(",", ":")))
+    return lines
 
 
 def _batches(times: Sequence[int]) -> dict[int, list[int]]:
@@ -112,19 +138,21 @@ def _batches(times: Sequence[int]) -> dict[int, list[int]]:
     return dict(sorted(out.items()))
 
 
-def span_lines(spans: Sequence[SpanDraft]) -> list[str]:
-    lines = []
-    for indexes in _batches([span.end_ns for span in spans]).values():
-        items = ((spans[i].pod, spans[i].scope, _span(spans[i])) for i in indexes)
-        document = {"resourceSpans": _grouped(items, "spans")}
-        lines.append(json.dumps(document, separators=(",", ":")))
-    return lines
-
-
-def log_lines(logs: Sequence[LogDraft]) -> list[str]:
-    lines = []
-    for indexes in _batches([line.time_ns for line in logs]).values():
-        items = ((logs[i].pod, logs[i].logger, _log(logs[i])) for i in indexes)
-        document = {"resourceLogs": _grouped(items, "logRecords")}
-        lines.append(json.dumps(document, separators=(",", ":")))
-    return lines
+def _grouped(
+    items: Iterable[tuple[Pod, str, JsonObject]], keys: tuple[str, str, str]
+) -> list[JsonObject]:
+    """resource → scope → records, keeping first-seen order so output is deterministic."""
+    by_pod: dict[str, tuple[Pod, dict[str, list[JsonObject]]]] = {}
+    for pod, scope, record in items:
+        scopes = by_pod.setdefault(pod.name, (pod, {}))[1]
+        scopes.setdefault(scope, []).append(record)
+    _, scope_key, records_key = keys
+    return [
+        {
+            "resource": {"attributes": key_values(pod.resource)},
+            scope_key: [
+                {"scope": {"name": name}, records_key: group} for name, group in scopes.items()
+            ],
+        }
+        for pod, scopes in by_pod.values()
+    ]

@@ -7,16 +7,12 @@ import random
 from collections.abc import Callable
 from itertools import pairwise
 
-from aisher.demo.stacktraces import (
+from aisher.demo.stacks.rendering import Layer, code_line, entity_of, render_python, snake
+from aisher.demo.stacks.throw_site import (
     ErrorKind,
-    Layer,
     Thrown,
     ThrowSite,
-    code_line,
-    entity_of,
-    render_python,
     require_call,
-    snake,
     split_code,
     status_line,
 )

@@ -1,6 +1,6 @@
 """The systems scenarios can break, by name: `shop`, `media`, `rides` and `ledger`.
 
-Each is a `Topology` built from plain data in `aisher.demo.systems`; every one mixes Java,
+Each is a `Topology` built from plain data in the modules beside this one; every one mixes Java,
 Python, Go and Node.js services over HTTP, gRPC and Kafka, with databases, caches and
 third-party APIs.
 """
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import cache
 
 from aisher.demo.systems import ledger, media, rides, shop
-from aisher.demo.topology import Topology
+from aisher.demo.systems.topology import Topology
 from aisher.errors import InputError
 
 _BUILDERS: dict[str, Callable[[], Topology]] = {

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from aisher.demo.catalogue import throw
-from aisher.demo.stacktraces import CallSite, ErrorKind, Language, ThrowSite
+from aisher.demo.stacks.runtimes import throw
+from aisher.demo.stacks.throw_site import CallSite, ErrorKind, Language, ThrowSite
 from aisher.demo.volatile import fill
 
 _PACKAGES = {
@@ -151,7 +151,7 @@ class TestNodeStacks:
         assert re.search(r"\(/app/src/[\w/.-]+\.js:\d+:\d+\)", thrown.stacktrace)
 
 
-class TestCatalogue:
+class TestRuntimes:
     @pytest.mark.parametrize("language", list(Language))
     @pytest.mark.parametrize("kind", list(ErrorKind))
     def test_every_runtime_renders_every_kind(self, language: Language, kind: ErrorKind) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from aisher.demo.spans import Pod
-from aisher.demo.stacktraces import Language
-from aisher.demo.topology import Service, Topology
+from aisher.demo.stacks.throw_site import Language
+from aisher.demo.systems.topology import Service, Topology
+from aisher.demo.traffic.drafts import Pod
 
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"  # the alphabet Kubernetes uses for generated names
 _SDK_VERSIONS = {

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import random
 
-from aisher.demo.spans import LogDraft, Pod, SpanDraft
-from aisher.demo.stacktraces import Language, Thrown, split_code
-from aisher.demo.topology import Operation, Protocol
+from aisher.demo.stacks.throw_site import Language, Thrown, split_code
+from aisher.demo.systems.topology import Operation, Protocol
+from aisher.demo.traffic.drafts import LogDraft, Pod, SpanDraft
 from aisher.demo.volatile import fill
 
 INFO_SAMPLE = 0.12  # share of successful requests that leave an INFO line

@@ -1,12 +1,12 @@
-"""Which runtime renders which exception: the one entry point from situations to stack traces."""
+"""Which runtime renders which exception: `throw`, the one way from a situation to a trace."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
 
-from aisher.demo import go_stacks, java_stacks, node_stacks, python_stacks
-from aisher.demo.stacktraces import ErrorKind, Language, Thrown, ThrowSite
+from aisher.demo.stacks import go_stacks, java_stacks, node_stacks, python_stacks
+from aisher.demo.stacks.throw_site import ErrorKind, Language, Thrown, ThrowSite
 
 _BUILDERS: Mapping[Language, Mapping[ErrorKind, Callable[[ThrowSite, random.Random], Thrown]]] = {
     Language.JAVA: java_stacks.BUILDERS,

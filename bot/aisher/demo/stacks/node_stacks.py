@@ -6,17 +6,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from aisher.demo.stacktraces import (
-    ErrorKind,
-    Layer,
-    Thrown,
-    ThrowSite,
-    code_line,
-    entity_of,
-    render_node,
-    require_call,
-    split_code,
-)
+from aisher.demo.stacks.rendering import Layer, code_line, entity_of, render_node
+from aisher.demo.stacks.throw_site import ErrorKind, Thrown, ThrowSite, require_call, split_code
 from aisher.demo.volatile import fill
 
 _NM = "/app/node_modules"

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from aisher.demo.spans import KIND_NAMES, AttrValue, LogDraft, Pod, SpanDraft
+from aisher.demo.traffic.drafts import KIND_NAMES, AttrValue, LogDraft, Pod, SpanDraft
 from aisher.telemetry import (
     RESOURCE_ATTRIBUTE_KEYS,
     SPAN_ATTRIBUTE_KEYS,

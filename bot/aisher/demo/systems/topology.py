@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
-from aisher.demo.stacktraces import Language
+from aisher.demo.stacks.throw_site import Language
 from aisher.errors import InputError
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
