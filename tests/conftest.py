@@ -10,7 +10,6 @@ A real redis-server per test comes from the `redis_server` fixture of tests/supp
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -76,10 +75,11 @@ def http_clickhouse_settings(
     clickhouse_http: ClickHouseHttpEmulator, clickhouse_settings: ClickHouseSettings
 ) -> ClickHouseSettings:
     """Settings that reach the test's databases over HTTP, with short deadlines and 2 retries."""
-    return dataclasses.replace(
-        clickhouse_settings,
-        dsn=clickhouse_http.dsn,
-        connect_timeout_s=2.0,
-        query_timeout_s=10.0,
-        retries=2,
+    return clickhouse_settings.model_copy(
+        update={
+            "dsn": clickhouse_http.dsn,
+            "connect_timeout_s": 2.0,
+            "query_timeout_s": 10.0,
+            "retries": 2,
+        }
     )

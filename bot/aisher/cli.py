@@ -10,8 +10,9 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -20,13 +21,40 @@ from aisher.bench.runner import run_bench
 from aisher.commands.demo import run_demo
 from aisher.commands.load import run_load
 from aisher.commands.why import run_why
-from aisher.config import Settings
+from aisher.config import Settings, variable_for
 from aisher.errors import AisherError, ConfigError
 from aisher.runtime import prepare_process_environment
 
 log = logging.getLogger("aisher")
 
 EXIT_INTERRUPTED = 130
+
+# What each sub-command runs: its parsed arguments and the settings in, an exit code out.
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+async def _why(args: argparse.Namespace, settings: Settings) -> int:
+    return await run_why(
+        settings,
+        service=args.service,
+        window=args.window,
+        until=args.until,
+        fmt=args.format,
+        refresh=args.refresh,
+        tenant=args.tenant,
+    )
+
+
+async def _load(args: argparse.Namespace, settings: Settings) -> int:
+    return await run_load(args.files, settings)
+
+
+async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    return await run_demo(settings, scenario=args.scenario, seed=args.seed, fmt=args.format)
+
+
+async def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    return await run_bench(settings, as_json=args.json, quick=args.quick, only=args.only)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,19 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("--format", choices=("text", "json"), default="text")
     why.add_argument("--refresh", action="store_true", help="bypass the cached answer")
     why.add_argument("--tenant", help="tenant for budgets and prompt choice")
+    why.set_defaults(run=_why)
 
     load = commands.add_parser("load", help="import OTLP/JSON files into the embedded store")
     load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    load.set_defaults(run=_load)
 
     demo = commands.add_parser("demo", help="seed a realistic incident and explain it")
     demo.add_argument("--scenario", help="fault kind to inject (default: the showcase incident)")
     demo.add_argument("--seed", type=int, default=None, help="random seed of the generator")
     demo.add_argument("--format", choices=("text", "json"), default="text")
+    demo.set_defaults(run=_demo)
 
     bench = commands.add_parser("bench", help="run the benchmarks and print figures")
     bench.add_argument("--json", action="store_true", help="machine-readable output")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     bench.add_argument("--only", action="append", help="run only the named benchmark(s)")
+    bench.set_defaults(run=_bench)
     return parser
 
 
@@ -70,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     prepare_process_environment()
     try:
         settings = load_settings()
-        return asyncio.run(dispatch(args, settings))
+        command: Command = args.run
+        return asyncio.run(command(args, settings))
     except AisherError as exc:
         if args.debug:
             log.exception("command failed")
@@ -90,31 +123,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def load_settings() -> Settings:
+    """The settings from the environment; any invalid value is a one-line `ConfigError`."""
     try:
         return Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors()
+            describe_setting_error(error["loc"], error["msg"]) for error in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from None
 
 
-async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    if args.command == "why":
-        return await run_why(
-            settings,
-            service=args.service,
-            window=args.window,
-            until=args.until,
-            fmt=args.format,
-            refresh=args.refresh,
-            tenant=args.tenant,
-        )
-    if args.command == "load":
-        return await run_load(args.files, settings)
-    if args.command == "demo":
-        return await run_demo(settings, scenario=args.scenario, seed=args.seed, fmt=args.format)
-    if args.command == "bench":
-        return await run_bench(settings, as_json=args.json, quick=args.quick, only=args.only)
-    raise ConfigError(f"unknown command {args.command!r}")
+def describe_setting_error(location: tuple[int | str, ...], message: str) -> str:
+    """`AISHER_MAX_TRACES (limits.max_traces): <message>`; never the value, which may be secret."""
+    path = ".".join(str(part) for part in location)
+    variable = variable_for(location)
+    return f"{variable} ({path}): {message}" if variable else f"{path}: {message}"

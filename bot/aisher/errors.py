@@ -5,6 +5,7 @@
     ├── InputError               malformed request; the message says how to fix it
     │   ├── WindowError          bad window (`30x`, `0m`, beyond retention) or `--until`
     │   ├── UnknownServiceError  the service sent no spans in the window; carries suggestions
+    │   ├── UnknownTraceError    no span of the trace id in the store
     │   └── OtlpFormatError      an OTLP/JSON document `aisher load` cannot import; names the field
     ├── DataSourceError          ClickHouse could not answer
     │   ├── DataSourceUnavailable  connection refused, DNS, TLS, HTTP 5xx after retries
@@ -59,6 +60,17 @@ class UnknownServiceError(InputError):
         else:
             hint = "no service sent spans in that window"
         super().__init__(f"unknown service {service!r}: {hint}")
+
+
+class UnknownTraceError(InputError):
+    """No span of the trace in the store (expired, sampled out, or a typo)."""
+
+    def __init__(self, trace_id: str) -> None:
+        self.trace_id = trace_id
+        super().__init__(
+            f"no spans of trace {trace_id} in the store: it may be older than the retention, "
+            "sampled out, or mistyped"
+        )
 
 
 class OtlpFormatError(InputError):

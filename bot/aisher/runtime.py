@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from aisher.analysis.cache.answer_cache import AnswerCache
 from aisher.analysis.cache.budget import BudgetLedger
-from aisher.analysis.engine import AnalysisEngine, Analyzer, HeuristicAnalyzer
+from aisher.analysis.engine import AnalysisEngine, Analyzer
 from aisher.analysis.evidence.collector import EvidenceCollector
 from aisher.analysis.llm.analyzer import LlmAnalyzer
 from aisher.analysis.llm.client import LlmClient
@@ -38,11 +38,14 @@ def prepare_process_environment() -> None:
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
-    executor: QueryExecutor
-    repository: SignozRepository
+    """One process's analysis engine, and the parts a status report reads."""
+
     engine: AnalysisEngine
-    metrics: AisherMetrics
-    registry: CollectorRegistry
+    clickhouse: QueryExecutor  # `ping()` says whether SigNoz's ClickHouse answers
+    llm_model: str | None  # None: the heuristic answers alone
+    answer_cache: AnswerCache | None  # `stats` counts hits; None without a model
+    budget_ledger: BudgetLedger | None  # `spent(tenant)` is today's spend; None without a model
+    metrics_registry: CollectorRegistry  # what a /metrics endpoint serves
 
 
 @asynccontextmanager
@@ -50,42 +53,48 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """Everything an analysis needs, closed again on exit."""
     registry = CollectorRegistry()
     metrics = AisherMetrics(registry)
+    llm = settings.llm
     async with AsyncExitStack() as stack:
-        clickhouse = settings.clickhouse()
-        executor = await open_store(clickhouse)
+        executor = await open_store(settings.clickhouse)
         stack.push_async_callback(executor.close)
-        schema = await probe_schema(executor, clickhouse.traces_database, clickhouse.logs_database)
-        limits = settings.query_limits()
-        repository = SignozRepository(executor, schema, limits, metrics=metrics)
-        collector = EvidenceCollector(
-            repository,
-            max_traces=limits.max_traces,
-            max_logs=limits.max_logs,
-            with_llm_context=settings.llm().model is not None,
+        collector = await _open_collector(executor, settings, metrics)
+        analyzer: Analyzer | None = None  # the heuristic answers without a model
+        cache: AnswerCache | None = None
+        budget: BudgetLedger | None = None
+        if llm.model is not None:
+            prompts = PromptLibrary(settings.prompts)
+            prompts.check()  # a typo in a template name fails now, not in the middle of an incident
+            cache = AnswerCache(settings.cache, metrics=metrics)
+            stack.push_async_callback(cache.close)
+            budget = BudgetLedger(settings.budget, metrics=metrics)
+            stack.push_async_callback(budget.close)
+            analyzer = LlmAnalyzer(
+                llm,
+                prompts=prompts,
+                llm=LlmExplainer(LlmClient(llm)),
+                cache=cache,
+                budget=budget,
+                metrics=metrics,
+            )
+        yield Runtime(
+            engine=AnalysisEngine(collector, analyzer, signoz_url=settings.signoz_url),
+            clickhouse=executor,
+            llm_model=llm.model,
+            answer_cache=cache,
+            budget_ledger=budget,
+            metrics_registry=registry,
         )
-        analyzer = await _open_analyzer(settings, metrics, stack)
-        engine = AnalysisEngine(collector, analyzer, signoz_url=settings.signoz_url)
-        yield Runtime(executor, repository, engine, metrics, registry)
 
 
-async def _open_analyzer(
-    settings: Settings, metrics: AisherMetrics, stack: AsyncExitStack
-) -> Analyzer:
-    """The LLM pipeline when a model is configured, else the heuristic analyzer alone."""
-    llm_settings = settings.llm()
-    if llm_settings.model is None:
-        return HeuristicAnalyzer()
-    prompts = PromptLibrary(settings.prompts())
-    prompts.check()  # a typo in a template name fails now, not in the middle of an incident
-    cache = AnswerCache(settings.cache(), metrics=metrics)
-    stack.push_async_callback(cache.close)
-    budget = BudgetLedger(settings.budget(), metrics=metrics)
-    stack.push_async_callback(budget.close)
-    return LlmAnalyzer(
-        llm_settings,
-        prompts=prompts,
-        llm=LlmExplainer(LlmClient(llm_settings)),
-        cache=cache,
-        budget=budget,
-        metrics=metrics,
+async def _open_collector(
+    executor: QueryExecutor, settings: Settings, metrics: AisherMetrics
+) -> EvidenceCollector:
+    """The evidence collector over SigNoz's tables as this ClickHouse lays them out."""
+    clickhouse, limits = settings.clickhouse, settings.limits
+    schema = await probe_schema(executor, clickhouse.traces_database, clickhouse.logs_database)
+    return EvidenceCollector(
+        SignozRepository(executor, schema, limits, metrics=metrics),
+        max_traces=limits.max_traces,
+        max_logs=limits.max_logs,
+        with_llm_context=settings.llm.model is not None,
     )

@@ -5,7 +5,7 @@ The data layer produces these and the analysis consumes them; none of them does 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -176,6 +176,11 @@ class GroupHistory:
     first_seen_ns: int
     last_seen_ns: int
     days_seen: int
+
+
+def index_spans(spans: Iterable[SpanRecord]) -> dict[str, SpanRecord]:
+    """Spans by span id, for walking parent links."""
+    return {span.span_id: span for span in spans}
 
 
 def parent_chain(by_id: Mapping[str, SpanRecord], span_id: str) -> list[SpanRecord]:

@@ -13,7 +13,7 @@ from aiohttp import web
 from aisher.config import ClickHouseSettings
 from aisher.errors import ConfigError, DataSourceError, DataSourceUnavailable, QueryTimeout
 from aisher.signoz.embedded_executor import EmbeddedExecutor
-from aisher.signoz.executor import BACKOFF_BASE_S, BACKOFF_CAP_S, backoff_delay
+from aisher.signoz.executor import query_retry_policy
 from aisher.signoz.http_executor import HttpExecutor
 from aisher.signoz.store import open_executor
 
@@ -129,10 +129,15 @@ class TestOpenExecutor:
             open_executor(ClickHouseSettings(dsn="mysql://localhost/"))
 
 
-class TestBackoff:
+class TestQueryRetryPolicy:
     @pytest.mark.parametrize("attempt", range(8))
     def test_delay_grows_and_is_capped(self, attempt: int) -> None:
-        """Each delay lies between half and all of min(cap, base·2^attempt)."""
-        ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)
+        """Each delay lies between half and all of min(4 s, 0.25 s·2^attempt)."""
+        policy = query_retry_policy(retries=3)
+        ceiling = min(4.0, 0.25 * 2**attempt)
         for _ in range(20):
-            assert ceiling / 2 <= backoff_delay(attempt) <= ceiling
+            assert ceiling / 2 <= policy.delay(attempt) <= ceiling
+
+    def test_retries_come_from_the_settings(self) -> None:
+        """The executors retry as often as AISHER_CLICKHOUSE_RETRIES says."""
+        assert query_retry_policy(retries=5).retries == 5

@@ -22,6 +22,7 @@ from aisher.signoz.http_executor import HttpExecutor
 from aisher.signoz.loader import load_documents
 from aisher.signoz.probe import LogSchema, SchemaInfo, TraceSchema, probe_schema
 from aisher.signoz.repository import SignozRepository
+from aisher.telemetry import index_spans, parent_chain
 from tests.support.checkout_incident import (
     CHECKOUT,
     CHECKOUT_ROOT,
@@ -171,8 +172,7 @@ class TestRepositoryOverHttp:
         trace = await repositories.http.trace(FAILING_TRACE_ID)
         assert trace == await repositories.embedded.trace(FAILING_TRACE_ID)
         assert len(trace) == 5
-        chain = await repositories.http.parent_chain(FAILING_TRACE_ID, STRIPE_CALL)
-        assert chain == await repositories.embedded.parent_chain(FAILING_TRACE_ID, STRIPE_CALL)
+        chain = parent_chain(index_spans(trace), STRIPE_CALL)
         assert [span.span_id for span in chain] == [
             STRIPE_CALL,
             CHECKOUT_ROOT,
@@ -218,7 +218,7 @@ class TestHttpExecutor:
         """A DSN ending in a database name sends it as `database`, so bare table names resolve."""
         database = http_clickhouse_settings.traces_database
         dsn = f"{clickhouse_http.dsn}{database}"
-        executor = HttpExecutor(dataclasses.replace(http_clickhouse_settings, dsn=dsn))
+        executor = HttpExecutor(http_clickhouse_settings.model_copy(update={"dsn": dsn}))
         try:
             result = await executor.query("SELECT count() FROM signoz_index_v3")
         finally:
@@ -251,7 +251,7 @@ class TestHttpExecutor:
         clickhouse_http: ClickHouseHttpEmulator,
     ) -> None:
         """A server that keeps answering 503 gives DataSourceUnavailable after retries + 1 tries."""
-        executor = HttpExecutor(dataclasses.replace(http_clickhouse_settings, retries=3))
+        executor = HttpExecutor(http_clickhouse_settings.model_copy(update={"retries": 3}))
         try:
             await executor.query("SELECT 1")
             clickhouse_http.fail_next(100, status=503)
@@ -269,7 +269,9 @@ class TestHttpExecutor:
         clickhouse_http: ClickHouseHttpEmulator,
     ) -> None:
         """An answer held back past the query deadline gives QueryTimeout, without a retry."""
-        executor = HttpExecutor(dataclasses.replace(http_clickhouse_settings, query_timeout_s=0.5))
+        executor = HttpExecutor(
+            http_clickhouse_settings.model_copy(update={"query_timeout_s": 0.5})
+        )
         try:
             await executor.query("SELECT 1")
             clickhouse_http.delay_s = 5.0
@@ -313,7 +315,7 @@ class TestHttpExecutor:
     ) -> None:
         """A rejected login is a DataSourceError that names neither password."""
         dsn = clickhouse_http.dsn.replace(clickhouse_http.password, "hunter2")
-        executor = HttpExecutor(dataclasses.replace(http_clickhouse_settings, dsn=dsn))
+        executor = HttpExecutor(http_clickhouse_settings.model_copy(update={"dsn": dsn}))
         try:
             with pytest.raises(DataSourceError) as caught:
                 await executor.query("SELECT 1")

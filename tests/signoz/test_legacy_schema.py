@@ -15,13 +15,14 @@ import pytest
 
 from aisher.config import ClickHouseSettings, QueryLimits
 from aisher.signoz.ddl import embedded_schema
+from aisher.signoz.document_rows import parse_line
 from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.executor import QueryRows
-from aisher.signoz.otlp import parse_line
 from aisher.signoz.probe import LogSchema, TraceSchema, probe_schema
 from aisher.signoz.repository import SignozRepository
 from aisher.signoz.rows import SigNozBatch
 from aisher.signoz.store import ensure_embedded_schema, open_executor
+from aisher.telemetry import index_spans, parent_chain
 from tests.support.checkout_incident import (
     CHECKOUT,
     CHECKOUT_ROOT,
@@ -59,10 +60,11 @@ def loaded() -> _Loaded:
 @pytest.fixture
 def legacy_settings(clickhouse_settings: ClickHouseSettings) -> ClickHouseSettings:
     """A database pair of its own for the old install, beside the test's v3 pair."""
-    return dataclasses.replace(
-        clickhouse_settings,
-        traces_database=f"{clickhouse_settings.traces_database}_v2",
-        logs_database=f"{clickhouse_settings.logs_database}_legacy",
+    return clickhouse_settings.model_copy(
+        update={
+            "traces_database": f"{clickhouse_settings.traces_database}_v2",
+            "logs_database": f"{clickhouse_settings.logs_database}_legacy",
+        }
     )
 
 
@@ -231,7 +233,7 @@ class TestRepositoryOnV2:
         assert await v2_repository.trace(FAILING_TRACE_ID) == []
         trace = await v2_repository.trace(FAILING_TRACE_ID, hint=window)
         assert trace == await v3_repository.trace(FAILING_TRACE_ID)
-        chain = await v2_repository.parent_chain(FAILING_TRACE_ID, STRIPE_CALL, hint=window)
+        chain = parent_chain(index_spans(trace), STRIPE_CALL)
         assert [span.span_id for span in chain] == [
             STRIPE_CALL,
             CHECKOUT_ROOT,
@@ -260,7 +262,7 @@ class TestOptionalColumns:
         await repository.known_services(window)
         await repository.group_history(groups, window.end_ns)
         await repository.related_logs([FAILING_TRACE_ID], window)
-        await repository.parent_chain(FAILING_TRACE_ID, STRIPE_CALL, hint=window)
+        await repository.trace(FAILING_TRACE_ID, hint=window)
         assert len(recorder.statements) == 9
         for sql in recorder.statements:
             assert _NEWER_COLUMNS.search(sql) is None, sql

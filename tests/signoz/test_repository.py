@@ -19,6 +19,7 @@ from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.loader import load_documents
 from aisher.signoz.probe import LogSchema, TraceSchema, probe_schema
 from aisher.signoz.repository import SignozRepository
+from aisher.telemetry import index_spans, parent_chain
 from aisher.window import TimeWindow, datetime_from_ns
 from tests.support.incident import Incident, build_incident
 
@@ -223,7 +224,7 @@ class TestTraceAndChain:
     async def test_parent_chain_walks_to_the_root(self, loaded: Loaded) -> None:
         """The payment span's chain is payment → checkout → frontend."""
         trace_id, span_id = loaded.incident.payment_error_spans[0]
-        chain = await loaded.repository.parent_chain(trace_id, span_id)
+        chain = parent_chain(index_spans(await loaded.repository.trace(trace_id)), span_id)
         assert [s.service for s in chain] == ["payment", "checkout", "frontend"]
         assert chain[-1].is_root
 

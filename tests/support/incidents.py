@@ -6,7 +6,9 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from aisher.analysis.evidence.model import BlameKind, ErrorGroup, Evidence, Suspect
-from aisher.analysis.report import Answer, RootCause, TokenUsage
+from aisher.analysis.report import Answer, Report, RootCause, TokenUsage
+from aisher.analysis.report_builder import build_report
+from aisher.telemetry import LogRecord, SpanRecord
 from aisher.window import TimeWindow, to_ns
 
 WINDOW = TimeWindow.ending_at(datetime(2026, 11, 26, 10, 0, tzinfo=UTC), timedelta(minutes=30))
@@ -115,4 +117,39 @@ def make_answer(summary: str = "payment POST /charge fails with KeyError 'curren
         tokens=TokenUsage(prompt=1834, completion=211),
         cost_usd=0.000401,
         notes=("only the newest 500 failing traces were analysed",),
+    )
+
+
+def make_report() -> Report:
+    """The report of the checkout incident with the LLM-like answer: every section filled."""
+    evidence = checkout_incident()
+    chain = tuple(
+        SpanRecord(
+            trace_id="a" * 32,
+            span_id=f"{index:016x}",
+            parent_span_id=f"{index + 1:016x}" if index < 2 else "",
+            service=service,
+            operation=operation,
+            kind="Server",
+            start_ns=WINDOW.start_ns + index,
+            duration_ns=(3 - index) * 10_000_000,
+            status_code=2,
+        )
+        for index, (service, operation) in enumerate(
+            [("payment", "POST /charge"), ("checkout", "POST /checkout"), ("frontend", "GET /")]
+        )
+    )
+    logs = (
+        LogRecord(
+            time_ns=WINDOW.start_ns + 5,
+            severity="ERROR",
+            service="payment",
+            body="charge failed: KeyError 'currency'",
+            trace_id="a" * 32,
+            span_id=f"{0:016x}",
+        ),
+    )
+    evidence = dataclasses.replace(evidence, chain=chain, related_logs=logs)
+    return build_report(
+        evidence, make_answer(), generated_at="2026-11-26T10:00:01.000Z", signoz_url=None
     )

@@ -36,7 +36,7 @@ class TraceBuilder:
         offset_ms: float = 0.0,
     ) -> str:
         span_id = f"{len(self.spans) + 1:016x}"
-        exceptions = ()
+        exceptions: tuple[ExceptionRecord, ...] = ()
         if exception is not None:
             exceptions = (
                 ExceptionRecord(

@@ -12,17 +12,17 @@
 Front ends import from here; the subpackages export what the wiring needs.
 """
 
-from aisher.analysis.engine import AnalysisEngine, Analyzer, AnalyzerOutcome
+from aisher.analysis.engine import AnalysisEngine, Analyzer
 from aisher.analysis.evidence import Evidence
-from aisher.analysis.report import Answer, Report
+from aisher.analysis.report import Answer, Report, TraceReport
 from aisher.analysis.request import AnalysisRequest
 
 __all__ = [
     "AnalysisEngine",
     "AnalysisRequest",
     "Analyzer",
-    "AnalyzerOutcome",
     "Answer",
     "Evidence",
     "Report",
+    "TraceReport",
 ]

@@ -1,90 +1,82 @@
-"""The analysis pipeline: collect evidence, mask it, ask an analyzer, build the report."""
+"""The analysis: masked evidence in, an analyzer's answer, a report out. Every front end (CLI,
+Slack, webhooks, REST) goes through `AnalysisEngine`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from aisher.analysis.evidence.model import Evidence
+from aisher.analysis.evidence.trace import TraceEvidence
 from aisher.analysis.heuristic import explain
-from aisher.analysis.masking.masker import Masker
-from aisher.analysis.masking.redaction import redact_evidence
-from aisher.analysis.report import Answer, Report
-from aisher.analysis.report_builder import build_report
+from aisher.analysis.report import Answer, Report, TraceReport
+from aisher.analysis.report_builder import build_report, build_trace_report
 from aisher.analysis.request import AnalysisRequest
 from aisher.errors import AisherError
-from aisher.window import iso
+from aisher.window import TimeWindow, iso
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class AnalyzerOutcome:
-    """An analyzer's answer, and whether it came from the cache (and when it was made)."""
-
-    answer: Answer
-    cached_at: str | None = None
-    prompt_version: str | None = None
-
-
 class EvidenceSource(Protocol):
-    async def collect(self, request: AnalysisRequest, masker: Masker) -> Evidence:
-        """The evidence for a request (`EvidenceCollector` reads it from SigNoz), with message
-        templates built from `masker`-masked text; the engine masks the rest."""
+    """Where masked evidence comes from (`EvidenceCollector` reads it from SigNoz)."""
+
+    async def collect(self, request: AnalysisRequest) -> Evidence:
+        """The evidence for a request, every telemetry-derived string masked."""
+        ...
+
+    async def collect_trace(
+        self, trace_id: str, *, hint: TimeWindow | None = None
+    ) -> TraceEvidence:
+        """One trace's masked spans and logs."""
         ...
 
 
 class Analyzer(Protocol):
-    async def answer(self, evidence: Evidence, request: AnalysisRequest) -> AnalyzerOutcome:
-        """Explain the (already masked) evidence."""
+    async def answer(self, evidence: Evidence, request: AnalysisRequest) -> Answer:
+        """Explain the (masked) evidence; the answer says which analyzer made it and whether it
+        came from a cache."""
         ...
 
 
-class HeuristicAnalyzer:
-    """The deterministic analyzer behind the `Analyzer` interface."""
-
-    async def answer(self, evidence: Evidence, request: AnalysisRequest) -> AnalyzerOutcome:
-        return AnalyzerOutcome(explain(evidence))
-
-
 class AnalysisEngine:
-    """Answers `AnalysisRequest`s with `Report`s; every front end goes through here."""
+    """Answers `AnalysisRequest`s with `Report`s.
+
+    Without an `analyzer` the deterministic heuristic answers; `LlmAnalyzer` asks an LLM and
+    falls back to the heuristic itself.
+    """
 
     def __init__(
         self,
-        collector: EvidenceSource,
-        analyzer: Analyzer,
+        evidence: EvidenceSource,
+        analyzer: Analyzer | None = None,
         *,
         signoz_url: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._collector = collector
+        self._evidence = evidence
         self._analyzer = analyzer
         self._signoz_url = signoz_url
         self._clock = clock
 
-    async def evidence(self, request: AnalysisRequest) -> Evidence:
-        """The masked evidence for a request; nothing unmasked leaves this method.
-
-        One masker per request keeps placeholders stable across the whole report.
-        """
-        masker = Masker()
-        return redact_evidence(await self._collector.collect(request, masker), masker)
-
     async def analyze(self, request: AnalysisRequest) -> Report:
-        evidence = await self.evidence(request)
-        outcome = await self._analyzer.answer(evidence, request)
+        evidence = await self._evidence.collect(request)
+        if self._analyzer is None:
+            answer = explain(evidence)
+        else:
+            answer = await self._analyzer.answer(evidence, request)
         return build_report(
-            evidence,
-            outcome.answer,
-            generated_at=iso(self._clock()),
-            cached_at=outcome.cached_at,
-            prompt_version=outcome.prompt_version,
-            signoz_url=self._signoz_url,
+            evidence, answer, generated_at=iso(self._clock()), signoz_url=self._signoz_url
+        )
+
+    async def explain_trace(self, trace_id: str, *, hint: TimeWindow | None = None) -> TraceReport:
+        """One trace explained: its failing span, parent chain and logs (no LLM involved)."""
+        evidence = await self._evidence.collect_trace(trace_id, hint=hint)
+        return build_trace_report(
+            evidence, generated_at=iso(self._clock()), signoz_url=self._signoz_url
         )
 
     async def analyze_many(self, requests: Sequence[AnalysisRequest]) -> list[Report | AisherError]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from aisher.analysis.evidence.model import Confidence, Evidence
 from aisher.analysis.evidence.ranking import ConfidenceAssessment, assess_confidence
+from aisher.analysis.evidence.trace import TraceEvidence
 from aisher.analysis.report import (
     Answer,
     Candidate,
@@ -14,8 +15,9 @@ from aisher.analysis.report import (
     LogLine,
     Report,
     RootCause,
+    TraceReport,
 )
-from aisher.telemetry import SpanRecord
+from aisher.telemetry import LogRecord, SpanRecord
 from aisher.window import iso_from_ns
 
 MAX_CANDIDATES = 5
@@ -46,11 +48,10 @@ def build_report(
     answer: Answer,
     *,
     generated_at: str,
-    cached_at: str | None = None,
-    prompt_version: str | None = None,
     signoz_url: str | None = None,
 ) -> Report:
     assessment = final_confidence(evidence, answer)
+    own = next((item for item in evidence.stats if item.service == evidence.service), None)
     root_cause = answer.root_cause
     if assessment.insufficient and root_cause.service is None:
         root_cause = RootCause(service=None, summary=root_cause.summary or assessment.reason)
@@ -64,6 +65,9 @@ def build_report(
         failing_traces=evidence.failing_traces,
         root_cause=root_cause,
         confidence=assessment.level.value,
+        span_count=evidence.span_count,
+        error_rate=round(own.error_rate, 6) if own else 0.0,
+        baseline_error_rate=round(own.baseline_error_rate, 6) if own else 0.0,
         analyzer=answer.analyzer,
         candidates=tuple(
             Candidate(
@@ -78,17 +82,7 @@ def build_report(
             for suspect in evidence.suspects[:MAX_CANDIDATES]
         ),
         parent_chain=chain_links(evidence.chain),
-        related_logs=tuple(
-            LogLine(
-                time=iso_from_ns(log.time_ns),
-                severity=log.severity,
-                service=log.service,
-                body=log.body,
-                trace_id=log.trace_id,
-                span_id=log.span_id,
-            )
-            for log in evidence.related_logs
-        ),
+        related_logs=tuple(_log_line(log) for log in evidence.related_logs),
         error_groups=tuple(
             GroupSummary(
                 service=group.service,
@@ -98,14 +92,15 @@ def build_report(
                 count=group.count,
                 traces=group.trace_count,
                 origin=group.origin_count > 0,
+                stacktrace=group.stacktrace,
             )
             for group in evidence.groups[:MAX_GROUPS]
         ),
         remediation=answer.remediation,
         tokens=answer.tokens,
         cost_usd=answer.cost_usd,
-        cached=cached_at is not None,
-        cached_at=cached_at,
+        cached=answer.cached,
+        cached_at=answer.created_at if answer.cached else None,
         generated_at=generated_at,
         insufficient_evidence=assessment.insufficient,
         deploys=tuple(
@@ -114,8 +109,8 @@ def build_report(
             for change in evidence.deploys
         ),
         notes=tuple(dict.fromkeys(notes)),
-        prompt_version=prompt_version,
-        links=_links(evidence, signoz_url),
+        prompt_version=answer.prompt_version,
+        links=_trace_link(evidence.chain, signoz_url),
     )
 
 
@@ -141,9 +136,63 @@ def chain_links(chain: Sequence[SpanRecord]) -> tuple[ChainLink, ...]:
     return tuple(links)
 
 
-def _links(evidence: Evidence, signoz_url: str | None) -> dict[str, str]:
-    if not signoz_url or not evidence.chain:
+def build_trace_report(
+    evidence: TraceEvidence, *, generated_at: str, signoz_url: str | None = None
+) -> TraceReport:
+    """One trace's report: the failing span, its parent chain, its logs."""
+    links = chain_links(evidence.chain)
+    failing = evidence.chain[0] if evidence.chain else None
+    exception = failing.exceptions[-1] if failing and failing.exceptions else None
+    return TraceReport(
+        trace_id=evidence.trace_id,
+        span_count=evidence.span_count,
+        error_count=evidence.error_count,
+        services=evidence.services,
+        failing_span=links[-1] if links else None,
+        parent_chain=links,
+        related_logs=tuple(_log_line(log) for log in evidence.related_logs),
+        exception_type=exception.type if exception else "",
+        exception_message=exception.message if exception else "",
+        stacktrace=exception.stacktrace if exception else "",
+        summary=_trace_summary(evidence),
+        links=_trace_link(evidence.chain or _root(evidence), signoz_url),
+        generated_at=generated_at,
+    )
+
+
+def _root(evidence: TraceEvidence) -> tuple[SpanRecord, ...]:
+    return (evidence.root,) if evidence.root else ()
+
+
+def _trace_summary(evidence: TraceEvidence) -> str:
+    spread = f"{evidence.span_count} spans across {len(evidence.services)} services"
+    if not evidence.chain:
+        return f"No span of this trace failed ({spread})."
+    failing = evidence.chain[0]
+    what = failing.exceptions[-1].type if failing.exceptions else failing.status_message
+    depth = len(evidence.chain) - 1
+    where = f"{failing.service} {failing.operation}"
+    return (
+        f"The failure starts at {where}"
+        + (f" with {what}" if what else "")
+        + f", {depth} calls below the root ({spread}, {evidence.error_count} with errors)."
+    )
+
+
+def _log_line(log: LogRecord) -> LogLine:
+    return LogLine(
+        time=iso_from_ns(log.time_ns),
+        severity=log.severity,
+        service=log.service,
+        body=log.body,
+        trace_id=log.trace_id,
+        span_id=log.span_id,
+    )
+
+
+def _trace_link(chain: Sequence[SpanRecord], signoz_url: str | None) -> dict[str, str]:
+    if not signoz_url or not chain:
         return {}
     base = signoz_url.rstrip("/")
-    failing = evidence.chain[0]
+    failing = chain[0]
     return {"trace": f"{base}/trace/{failing.trace_id}?spanId={failing.span_id}"}

@@ -12,7 +12,6 @@ from collections import defaultdict
 
 from aisher.analysis.evidence.collector import EvidenceCollector
 from aisher.analysis.evidence.model import Evidence
-from aisher.analysis.masking.masker import Masker
 from aisher.analysis.request import AnalysisRequest
 from aisher.bench.results import BenchResult
 from aisher.bench.stores import drop_dataset, load_dataset
@@ -48,7 +47,7 @@ async def bench_accuracy(executor: QueryExecutor, *, incidents: int, seed: int) 
         try:
             collector = EvidenceCollector(dataset.repository, max_traces=500, max_logs=20)
             request = AnalysisRequest(service=scenario.entry_service, window=scenario.window)
-            evidence = await collector.collect(request, Masker())
+            evidence = await collector.collect(request)
         finally:
             await drop_dataset(executor, dataset)
         rank = rank_of(evidence, scenario.truth)

@@ -11,7 +11,7 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Figure:
-    """One measured number; `target` is the bound from DESIGN.md when there is one."""
+    """One measured number; `target` is the quality target (docs/architecture.md), if any."""
 
     name: str
     value: float

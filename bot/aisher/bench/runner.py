@@ -73,7 +73,7 @@ async def _storm(executor: QueryExecutor, sizes: Sizes, settings: Settings) -> B
         executor,
         incidents=sizes.storm_incidents,
         repeats=sizes.storm_repeats,
-        redis_url=settings.redis_url,
+        redis_url=settings.cache.redis_url,
     )
 
 

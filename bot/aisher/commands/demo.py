@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 from aisher.analysis.request import AnalysisRequest
-from aisher.commands.why import render_report
-from aisher.config import Settings
+from aisher.config import Settings, embedded_dsn
 from aisher.demo import GroundTruth, Scenario, demo_spec, generate_scenario
 from aisher.errors import DataSourceError
+from aisher.render import render_report
 from aisher.runtime import open_runtime
 from aisher.signoz.loader import load_documents
 from aisher.signoz.store import open_store
@@ -25,10 +25,10 @@ DEMO_STORE = "demo-store"
 async def run_demo(settings: Settings, *, scenario: str | None, seed: int | None, fmt: str) -> int:
     spec = demo_spec(scenario, seed=7 if seed is None else seed)
     generated = generate_scenario(spec, now_ns=time.time_ns())
-    store_path = settings.resolved_data_dir / DEMO_STORE
+    store_path = settings.data_dir / DEMO_STORE
     shutil.rmtree(store_path, ignore_errors=True)
-    demo_settings = settings.model_copy(update={"clickhouse_dsn": f"chdb://{store_path}"})
-    clickhouse = demo_settings.clickhouse()
+    demo_settings = settings.with_clickhouse_dsn(embedded_dsn(store_path))
+    clickhouse = demo_settings.clickhouse
 
     executor = await open_store(clickhouse)
     try:
@@ -73,6 +73,6 @@ def describe_truth(truth: GroundTruth, named: str | None, store_path: Path) -> s
     return (
         f"\nInjected fault: {truth.fault_kind.value} at {injected} "
         f"({truth.root_operation}) — Aisher {verdict}.\n"
-        f"Explore the same data: AISHER_CLICKHOUSE_DSN=chdb://{store_path} aisher why "
+        f"Explore the same data: AISHER_CLICKHOUSE_DSN={embedded_dsn(store_path)} aisher why "
         f"{truth.caller_service or truth.root_cause_service} 30m"
     )

@@ -13,7 +13,7 @@ from aisher.signoz.store import open_store
 
 
 async def run_load(files: Sequence[Path], settings: Settings) -> int:
-    clickhouse = settings.clickhouse()
+    clickhouse = settings.clickhouse
     if not clickhouse.embedded:
         raise ConfigError(
             "aisher load writes to the embedded store only; a SigNoz ClickHouse receives "

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aisher.analysis.report import Report
 from aisher.analysis.request import AnalysisRequest
 from aisher.config import Settings
-from aisher.render.json_report import render_json
-from aisher.render.text import render_text
+from aisher.render import render_report
 from aisher.runtime import open_runtime
 from aisher.window import resolve_window
 
@@ -26,7 +24,7 @@ async def run_why(
     request = AnalysisRequest(
         service=service,
         window=resolve_window(
-            window, until, now=datetime.now(UTC), retention_days=settings.retention_days
+            window, until, now=datetime.now(UTC), retention_days=settings.limits.retention_days
         ),
         tenant=tenant or settings.default_tenant,
         refresh=refresh,
@@ -35,7 +33,3 @@ async def run_why(
         report = await runtime.engine.analyze(request)
     print(render_report(report, fmt))
     return 0
-
-
-def render_report(report: Report, fmt: str) -> str:
-    return render_json(report) if fmt == "json" else render_text(report)

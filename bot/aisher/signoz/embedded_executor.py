@@ -20,6 +20,7 @@ from aisher.signoz.executor import (
     add_block,
     answers,
     first_line,
+    query_retry_policy,
     server_settings,
     unserialisable,
     with_retries,
@@ -33,6 +34,7 @@ class EmbeddedExecutor:
 
     def __init__(self, settings: ClickHouseSettings) -> None:
         self._settings = settings
+        self._retry = query_retry_policy(settings.retries)
         self._path = settings.dsn.removeprefix("chdb://") or ":memory:"
         self.description = f"embedded chDB at {self._path}"
         self._pool: ThreadPoolExecutor | None = None
@@ -80,7 +82,7 @@ class EmbeddedExecutor:
 
             return await with_retries(
                 call,
-                retries=self._settings.retries,
+                policy=self._retry,
                 where=self.description,
                 timeout_s=self._settings.query_timeout_s + 1,
             )

@@ -4,15 +4,14 @@
 clickhouse-connect's aiohttp client; `EmbeddedExecutor` (embedded_executor.py) drives the
 in-process chDB engine from worker threads so the event loop never blocks. Both bind every
 parameter server-side (`{name:Type}` placeholders), bound every query in time and rows, retry
-transient failures with capped exponential backoff (`with_retries`), and translate driver
-errors into `DataSourceError`s (`translate_error`).
+transient failures under `query_retry_policy` (`with_retries`), and translate driver errors
+into `DataSourceError`s (`translate_error`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -21,16 +20,20 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError, OperationalError
 
+from aisher.config import QueryLimits
 from aisher.errors import DataSourceError, DataSourceUnavailable, QueryTimeout
+from aisher.retry import RetryPolicy, run_with_retries
 
 log = logging.getLogger(__name__)
 
-BACKOFF_BASE_S = 0.25
-BACKOFF_CAP_S = 4.0
 CLOSE_TIMEOUT_S = 5.0
+# The default row cap of a query is the default of AISHER_MAX_ROWS, declared with the setting.
+DEFAULT_MAX_ROWS = QueryLimits().max_rows
 # ClickHouse error codes worth another attempt: the server was busy or the network hiccuped.
 TRANSIENT_CODES = frozenset({3, 202, 209, 210, 242, 252, 425, 999})
 TIMEOUT_CODES = frozenset({159, 160})
+# What the driver and the network raise; `with_retries` turns these into `DataSourceError`s.
+DRIVER_ERRORS = (ClickHouseError, aiohttp.ClientError, OSError, TimeoutError)
 # clickhouse-connect serialises insert rows on the client and lets plain Python errors escape
 # for a value that does not fit its column (a str in a UInt64, None in a non-Nullable String).
 SERIALISATION_ERRORS = (ValueError, TypeError, AttributeError, OverflowError)
@@ -82,15 +85,9 @@ class QueryExecutor(Protocol):
         ...
 
 
-DEFAULT_MAX_ROWS = 20_000
-
-
-def backoff_delay(
-    attempt: int, *, base: float = BACKOFF_BASE_S, cap: float = BACKOFF_CAP_S
-) -> float:
-    """Seconds to wait before retry number `attempt` (0-based): capped exponential, jittered."""
-    ceiling: float = min(cap, base * (2**attempt))
-    return ceiling * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
+def query_retry_policy(retries: int) -> RetryPolicy:
+    """`retries` retries after waits of 0.25 s doubling to 4 s, half of each wait jittered."""
+    return RetryPolicy(retries=retries, base_s=0.25, cap_s=4.0, jitter=0.5)
 
 
 def is_timeout(exc: BaseException) -> bool:
@@ -100,7 +97,7 @@ def is_timeout(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "timeout" in str(exc).lower()
 
 
-def is_transient(exc: BaseException) -> bool:
+def is_retryable_query_error(exc: BaseException) -> bool:
     """Whether another attempt could succeed. Timeouts are not retried: the query would only
     load the server again for as long."""
     if is_timeout(exc):
@@ -134,24 +131,22 @@ def first_line(exc: BaseException) -> str:
 
 
 async def with_retries(
-    operation: Callable[[], Awaitable[_T]], *, retries: int, where: str, timeout_s: float
+    operation: Callable[[], Awaitable[_T]], *, policy: RetryPolicy, where: str, timeout_s: float
 ) -> _T:
-    """Run `operation` with a deadline, retrying transient failures with backoff."""
-    attempt = 0
-    while True:
-        try:
-            return await asyncio.wait_for(operation(), timeout=timeout_s)
-        except DataSourceError:
-            raise
-        except (ClickHouseError, aiohttp.ClientError, OSError, TimeoutError) as exc:
-            if attempt >= retries or not is_transient(exc):
-                raise translate_error(exc, where) from exc
-            delay = backoff_delay(attempt)
-            log.warning(
-                "transient ClickHouse error (%s); retry %d in %.2fs", exc, attempt + 1, delay
-            )
-            attempt += 1
-            await asyncio.sleep(delay)
+    """Run `operation` with a deadline per attempt, retrying transient failures under `policy`."""
+
+    async def attempt() -> _T:
+        return await asyncio.wait_for(operation(), timeout=timeout_s)
+
+    def log_retry(error: Exception, retry: int, delay_s: float) -> None:
+        log.warning("transient ClickHouse error (%s); retry %d in %.2fs", error, retry, delay_s)
+
+    try:
+        return await run_with_retries(
+            attempt, policy, is_retryable=is_retryable_query_error, on_retry=log_retry
+        )
+    except DRIVER_ERRORS as exc:
+        raise translate_error(exc, where) from exc
 
 
 def server_settings(timeout_s: float) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from aisher.config import ClickHouseSettings
 from aisher.errors import DataSourceUnavailable
+from aisher.retry import NO_RETRIES
 from aisher.signoz.executor import (
     CLOSE_TIMEOUT_S,
     DEFAULT_MAX_ROWS,
@@ -20,6 +21,7 @@ from aisher.signoz.executor import (
     QueryRows,
     add_block,
     answers,
+    query_retry_policy,
     redact_dsn,
     server_settings,
     unserialisable,
@@ -34,6 +36,7 @@ class HttpExecutor:
 
     def __init__(self, settings: ClickHouseSettings) -> None:
         self._settings = settings
+        self._retry = query_retry_policy(settings.retries)
         self._client: Any = None
         self._lock = asyncio.Lock()
         self._closed = False
@@ -67,7 +70,7 @@ class HttpExecutor:
 
         return await with_retries(
             connect,
-            retries=settings.retries,
+            policy=self._retry,
             where=self.description,
             timeout_s=settings.connect_timeout_s + settings.query_timeout_s,
         )
@@ -97,7 +100,7 @@ class HttpExecutor:
             return QueryRows(names, rows, truncated)
 
         return await with_retries(
-            run, retries=self._settings.retries, where=self.description, timeout_s=timeout + 1
+            run, policy=self._retry, where=self.description, timeout_s=timeout + 1
         )
 
     async def command(self, sql: str, parameters: Mapping[str, Any] | None = None) -> None:
@@ -108,7 +111,7 @@ class HttpExecutor:
 
         await with_retries(
             run,
-            retries=self._settings.retries,
+            policy=self._retry,
             where=self.description,
             timeout_s=self._settings.query_timeout_s + 1,
         )
@@ -126,7 +129,10 @@ class HttpExecutor:
 
         # Inserts are not retried: a retry after a lost response could write the rows twice.
         await with_retries(
-            run, retries=0, where=self.description, timeout_s=self._settings.query_timeout_s + 1
+            run,
+            policy=NO_RETRIES,
+            where=self.description,
+            timeout_s=self._settings.query_timeout_s + 1,
         )
 
     async def ping(self) -> bool:

@@ -24,7 +24,6 @@ from aisher.telemetry import (
     ServiceStats,
     SpanRecord,
     VersionSeen,
-    parent_chain,
 )
 from aisher.window import NS_PER_S, TimeWindow
 
@@ -56,7 +55,7 @@ class SignozRepository:
         self._executor = executor
         self._schema = schema
         self._limits = limits
-        self._metrics = metrics
+        self._metrics = metrics or AisherMetrics()
         self._spans = span_columns(schema.trace_schema)
         self._logs = log_columns(schema.log_schema)
 
@@ -70,8 +69,7 @@ class SignozRepository:
         result = await self._executor.query(
             sql.text, sql.params, max_rows=self._limits.max_rows if max_rows is None else max_rows
         )
-        if self._metrics is not None:
-            self._metrics.observe_clickhouse_query(name, time.perf_counter() - started)
+        self._metrics.observe_clickhouse_query(name, time.perf_counter() - started)
         return result
 
     async def failing_traces(self, service: str, window: TimeWindow) -> FailingTraces:
@@ -210,12 +208,6 @@ class SignozRepository:
         result = await self._run("trace", sql)
         return list(merge_exception_rows(result.dicts()))
 
-    async def parent_chain(
-        self, trace_id: str, span_id: str, hint: TimeWindow | None = None
-    ) -> list[SpanRecord]:
-        """The span and its ancestors up to the root, the span first."""
-        return walk_parent_chain(await self.trace(trace_id, hint), span_id)
-
     async def _trace_window(self, trace_id: str, hint: TimeWindow | None) -> TimeWindow | None:
         if self._schema.trace_summary_table:
             sql = queries.trace_bounds(self._schema.trace_summary_table, trace_id=trace_id)
@@ -229,11 +221,6 @@ class SignozRepository:
         return TimeWindow(
             start=hint.start - TRACE_SEARCH_MARGIN, end=hint.end + TRACE_SEARCH_MARGIN
         )
-
-
-def walk_parent_chain(spans: Iterable[SpanRecord], span_id: str) -> list[SpanRecord]:
-    """Follow parent ids from `span_id` to the root; stops at missing parents and cycles."""
-    return parent_chain({span.span_id: span for span in spans}, span_id)
 
 
 def merge_exception_rows(rows: Iterable[Mapping[str, Any]]) -> Iterable[SpanRecord]:

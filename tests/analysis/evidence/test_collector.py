@@ -7,18 +7,28 @@ from datetime import timedelta
 
 import pytest
 
-from aisher.analysis.engine import AnalysisEngine, HeuristicAnalyzer
+from aisher.analysis.engine import AnalysisEngine
 from aisher.analysis.evidence.collector import EvidenceCollector
-from aisher.analysis.masking.masker import Masker
 from aisher.analysis.request import AnalysisRequest
 from aisher.config import ClickHouseSettings, QueryLimits
-from aisher.errors import UnknownServiceError, WindowError
+from aisher.errors import InputError, UnknownServiceError, UnknownTraceError, WindowError
 from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.loader import load_documents
 from aisher.signoz.probe import probe_schema
 from aisher.signoz.repository import SignozRepository
 from aisher.window import TimeWindow, datetime_from_ns
-from tests.support.incident import Incident, build_incident
+from tests.support import otlp_documents as otlp
+from tests.support.incident import MINUTE_NS, Incident, build_incident
+from tests.support.secrets_corpus import (
+    SeededSecret,
+    attributes_by_key,
+    attributes_in_values,
+    exception_message,
+    leaked,
+    log_body,
+    python_stack_trace,
+    seeded_secrets,
+)
 
 
 @pytest.fixture
@@ -49,7 +59,7 @@ class TestEvidenceCollector:
     ) -> None:
         """frontend's evidence ranks payment first, with its deploy, chain, logs and history."""
         collector, incident = collector_and_incident
-        evidence = await collector.collect(AnalysisRequest("frontend", last(incident)), Masker())
+        evidence = await collector.collect(AnalysisRequest("frontend", last(incident)))
         top = evidence.top_suspect
         assert top is not None
         assert (top.service, top.operation, top.exception_type) == (
@@ -73,7 +83,7 @@ class TestEvidenceCollector:
         """A misspelt service fails with suggestions drawn from the services in the window."""
         collector, incident = collector_and_incident
         with pytest.raises(UnknownServiceError) as caught:
-            await collector.collect(AnalysisRequest("paymnt", last(incident)), Masker())
+            await collector.collect(AnalysisRequest("paymnt", last(incident)))
         assert "payment" in caught.value.suggestions
 
     async def test_empty_window_says_no_data(
@@ -85,14 +95,14 @@ class TestEvidenceCollector:
             datetime_from_ns(incident.now_ns) - timedelta(days=3), timedelta(minutes=30)
         )
         with pytest.raises(WindowError, match="no spans at all"):
-            await collector.collect(AnalysisRequest("frontend", old), Masker())
+            await collector.collect(AnalysisRequest("frontend", old))
 
     async def test_service_without_errors_gets_a_report_saying_so(
         self, collector_and_incident: tuple[EvidenceCollector, Incident]
     ) -> None:
         """Before the deploy payment was healthy: no cause is named and the summary says why."""
         collector, incident = collector_and_incident
-        engine = AnalysisEngine(collector, HeuristicAnalyzer())
+        engine = AnalysisEngine(collector)
         before = last(incident).baseline()
         report = await engine.analyze(AnalysisRequest("payment", before))
         assert report.root_cause.service is None
@@ -106,14 +116,14 @@ class TestEvidenceCollector:
         """A service that sent spans only in the previous window gets a 'widen the window' error."""
         collector, incident = collector_and_incident
         with pytest.raises(WindowError, match="widen the window"):
-            await collector.collect(AnalysisRequest("batch-svc", last(incident, 15)), Masker())
+            await collector.collect(AnalysisRequest("batch-svc", last(incident, 15)))
 
     async def test_report_from_the_engine(
         self, collector_and_incident: tuple[EvidenceCollector, Incident]
     ) -> None:
         """The engine turns the evidence into a report with chain, logs and remediation."""
         collector, incident = collector_and_incident
-        engine = AnalysisEngine(collector, HeuristicAnalyzer())
+        engine = AnalysisEngine(collector)
         report = await engine.analyze(AnalysisRequest("frontend", last(incident)))
         assert report.root_cause.service == "payment"
         assert report.analyzer == "heuristic"
@@ -121,3 +131,104 @@ class TestEvidenceCollector:
         assert report.related_logs
         assert any("Roll back payment" in step for step in report.remediation)
         assert report.candidates[0].evidence
+
+
+@pytest.fixture
+async def secret_incident(
+    store: EmbeddedExecutor, clickhouse_settings: ClickHouseSettings
+) -> tuple[EvidenceCollector, Incident, list[SeededSecret]]:
+    """The hand-made incident plus payment failures whose messages, stack traces, attributes
+    and logs carry one seeded secret of every kind."""
+    incident = build_incident(time.time_ns())
+    secrets = seeded_secrets(seed=11, per_kind=1)
+    start = incident.now_ns - 25 * MINUTE_NS
+    for index, secret in enumerate(secrets):
+        trace, span_id = f"{0xC0DE0000 + index:032x}", f"{0xFEED0000 + index:016x}"
+        at = start + index * 1_000_000_000
+        failing = otlp.span(
+            name="POST /charge",
+            start_ns=at,
+            duration_ns=30_000_000,
+            trace_id=trace,
+            span_id=span_id,
+            kind=2,
+            status_code=2,
+            status_message=exception_message(secret),
+            values={**attributes_by_key(secret), **attributes_in_values(secret)},
+            events=[
+                otlp.event(
+                    "exception",
+                    at + 1_000_000,
+                    {
+                        "exception.type": "ValueError",
+                        "exception.message": exception_message(secret, 1),
+                        "exception.stacktrace": python_stack_trace(secret),
+                    },
+                )
+            ],
+        )
+        log = otlp.log_record(
+            log_body(secret), time_ns=at + 2_000_000, trace_id=trace, span_id=span_id
+        )
+        incident.documents += [
+            otlp.dumps(otlp.spans_document([failing], {"service.name": "payment"})),
+            otlp.dumps(otlp.logs_document([log], {"service.name": "payment"})),
+        ]
+    await load_documents(
+        store,
+        incident.documents,
+        traces_db=clickhouse_settings.traces_database,
+        logs_db=clickhouse_settings.logs_database,
+    )
+    schema = await probe_schema(
+        store, clickhouse_settings.traces_database, clickhouse_settings.logs_database
+    )
+    repository = SignozRepository(store, schema, QueryLimits())
+    return EvidenceCollector(repository, max_traces=500, max_logs=50), incident, secrets
+
+
+class TestCollectorMasksEverything:
+    async def test_window_evidence_holds_no_secret(
+        self, secret_incident: tuple[EvidenceCollector, Incident, list[SeededSecret]]
+    ) -> None:
+        """Nothing unmasked leaves `collect`: no seeded secret anywhere in the evidence."""
+        collector, incident, secrets = secret_incident
+        evidence = await collector.collect(AnalysisRequest("payment", last(incident)))
+        assert evidence.groups
+        assert evidence.related_logs
+        assert leaked(secrets, repr(evidence)) == []
+
+    async def test_trace_evidence_holds_no_secret(
+        self, secret_incident: tuple[EvidenceCollector, Incident, list[SeededSecret]]
+    ) -> None:
+        """Nothing unmasked leaves `collect_trace` either."""
+        collector, _, secrets = secret_incident
+        for index in range(0, len(secrets), 5):
+            evidence = await collector.collect_trace(f"{0xC0DE0000 + index:032x}")
+            assert evidence.chain
+            assert evidence.related_logs
+            assert leaked(secrets, repr(evidence)) == []
+
+
+class TestCollectTrace:
+    async def test_explains_a_failing_trace(
+        self, collector_and_incident: tuple[EvidenceCollector, Incident]
+    ) -> None:
+        """The failing span of a failing trace is payment's POST /charge, below its callers."""
+        collector, incident = collector_and_incident
+        trace_id, span_id = incident.payment_error_spans[0]
+        evidence = await collector.collect_trace(trace_id.upper())
+        assert evidence.chain[0].span_id == span_id
+        assert [span.service for span in evidence.chain] == ["payment", "checkout", "frontend"]
+        assert evidence.services == ("checkout", "frontend", "payment")
+        assert evidence.related_logs[0].span_id == span_id
+
+    async def test_unknown_and_malformed_trace_ids(
+        self, collector_and_incident: tuple[EvidenceCollector, Incident]
+    ) -> None:
+        """An absent trace is `UnknownTraceError`; something that is no trace id is `InputError`."""
+        collector, _ = collector_and_incident
+        with pytest.raises(UnknownTraceError):
+            await collector.collect_trace("f" * 32)
+        with pytest.raises(InputError, match="not a trace id"):
+            await collector.collect_trace("'; DROP TABLE x --")

@@ -19,17 +19,22 @@ from aisher.analysis.cache.budget import BudgetLedger
 from aisher.analysis.engine import AnalysisEngine
 from aisher.analysis.evidence.builder import build_evidence, with_context
 from aisher.analysis.evidence.model import Evidence
+from aisher.analysis.evidence.trace import TraceEvidence
 from aisher.analysis.llm.analyzer import LlmAnalyzer, is_simple
-from aisher.analysis.llm.client import Backoff, LlmClient
+from aisher.analysis.llm.client import LlmClient
 from aisher.analysis.llm.explainer import LlmExplainer
 from aisher.analysis.llm.prompts import PromptLibrary, default_prompt_directory
 from aisher.analysis.masking.masker import Masker
+from aisher.analysis.masking.redaction import redact_evidence
 from aisher.analysis.request import AnalysisRequest
 from aisher.config import BudgetSettings, CacheSettings, LlmSettings, PromptSettings
+from aisher.errors import UnknownTraceError
 from aisher.ops.metrics import AisherMetrics
 from aisher.render.json_report import render_json
 from aisher.render.text import render_text
+from aisher.retry import RetryPolicy
 from aisher.telemetry import LogRecord, ServiceStats, SpanRecord
+from aisher.window import TimeWindow
 from tests.support.fake_llm import (
     FAKE_MODEL,
     WINDOW,
@@ -45,7 +50,7 @@ from tests.support.fake_llm import (
 from tests.support.redis_server import RedisServer
 from tests.support.secrets_corpus import leaked, seeded_secrets, seeded_telemetry
 
-FAST = Backoff(base_s=0.001, cap_s=0.002, retry_after_cap_s=0.002)
+FAST = RetryPolicy(retries=2, base_s=0.001, cap_s=0.002, retry_after_cap_s=0.002)
 
 
 class FixedSource:
@@ -54,21 +59,34 @@ class FixedSource:
     def __init__(self, evidence: Evidence) -> None:
         self.evidence = evidence
 
-    async def collect(self, request: AnalysisRequest, masker: Masker) -> Evidence:
+    async def collect(self, request: AnalysisRequest) -> Evidence:
         return self.evidence
+
+    async def collect_trace(
+        self, trace_id: str, *, hint: TimeWindow | None = None
+    ) -> TraceEvidence:
+        raise UnknownTraceError(trace_id)  # these sources hold windows, not single traces
 
 
 class TelemetrySource:
-    """An evidence source that builds evidence from raw records, as the SigNoz collector does."""
+    """An evidence source that builds and masks evidence from raw records, as the SigNoz
+    collector does (`EvidenceCollector` is tested on chDB in tests/analysis/evidence)."""
 
     def __init__(
         self, spans: list[SpanRecord], stats: list[ServiceStats], logs: list[LogRecord]
     ) -> None:
         self.spans, self.stats, self.logs = spans, stats, logs
 
-    async def collect(self, request: AnalysisRequest, masker: Masker) -> Evidence:
+    async def collect(self, request: AnalysisRequest) -> Evidence:
+        masker = Masker()
         evidence = build_evidence("checkout", WINDOW, self.spans, self.stats, mask=masker.mask)
-        return with_context(evidence, chain=self.spans[:1], related_logs=self.logs)
+        evidence = with_context(evidence, chain=self.spans[:1], related_logs=self.logs)
+        return redact_evidence(evidence, masker)
+
+    async def collect_trace(
+        self, trace_id: str, *, hint: TimeWindow | None = None
+    ) -> TraceEvidence:
+        raise UnknownTraceError(trace_id)  # these sources hold windows, not single traces
 
 
 @dataclasses.dataclass
@@ -97,7 +115,7 @@ def build_rig(
     pipeline = LlmAnalyzer(
         settings,
         prompts=PromptLibrary(PromptSettings(directory=prompts_dir)),
-        llm=LlmExplainer(LlmClient(settings, backoff=FAST)),
+        llm=LlmExplainer(LlmClient(settings, retry=FAST)),
         cache=cache,
         budget=budget,
         metrics=metrics,
@@ -284,7 +302,9 @@ class TestCaching:
         assert repeat.cached
         assert again.cached
         assert len(provider.requests) == 1
-        assert rig.registry.get_sample_value("aisher_cache_hits_total", {"layer": "local"}) >= 1
+        hits = rig.registry.get_sample_value("aisher_cache_hits_total", {"layer": "local"})
+        assert hits is not None
+        assert hits >= 1
 
 
 class TestMaskingCorpus:

@@ -197,13 +197,15 @@ class TestToAnswer:
         """The answer carries the model name, every citation, tokens, cost and alternatives."""
         parsed = LlmAnswer.model_validate(answer())
         result = parsed.to_answer(
-            model="openai/gpt-4o-mini", tokens=TokenUsage(1500, 200), cost_usd=0.0012
+            model="openai/gpt-4o-mini",
+            tokens=TokenUsage(prompt=1500, completion=200),
+            cost_usd=0.0012,
         )
         assert result.analyzer == "llm:openai/gpt-4o-mini"
         assert result.root_cause.service == "payment-svc"
         assert result.root_cause.operation == "POST /charge"
         assert result.citations == (f"trace:{TRACE}", f"span:{SPAN}", SPAN)
-        assert result.tokens == TokenUsage(1500, 200)
+        assert result.tokens == TokenUsage(prompt=1500, completion=200)
         assert result.cost_usd == 0.0012
         assert result.remediation == ("Roll back payment-svc.", "Default the currency.")
         assert result.notes == ("Alternative cause checkout-svc: It sends the request.",)

@@ -13,12 +13,19 @@ import pytest
 
 from aisher.analysis.evidence.model import Evidence
 from aisher.analysis.llm.answer_schema import SCHEMA_NAME
-from aisher.analysis.llm.client import Backoff, ChatMessage, LlmClient, estimate_cost, load_litellm
+from aisher.analysis.llm.client import (
+    ChatMessage,
+    LlmClient,
+    estimate_cost,
+    llm_retry_policy,
+    load_litellm,
+)
 from aisher.analysis.llm.explainer import LlmExplainer
 from aisher.analysis.llm.prompts import PromptLibrary, PromptTemplate
 from aisher.analysis.report import Answer
 from aisher.config import LlmSettings, PromptSettings
 from aisher.errors import AnswerRejected, LlmUnavailable
+from aisher.retry import RetryPolicy
 from tests.support.fake_llm import (
     FAKE_API_BASE,
     FAKE_KEY,
@@ -33,7 +40,7 @@ from tests.support.fake_llm import (
     reply,
 )
 
-TINY = Backoff(base_s=0.001, cap_s=0.004, retry_after_cap_s=30.0)
+TINY = RetryPolicy(retries=2, base_s=0.001, cap_s=0.004, retry_after_cap_s=30.0)
 MESSAGES: list[ChatMessage] = [{"role": "user", "content": "hello"}]
 
 
@@ -59,20 +66,20 @@ def sleep() -> RecordingSleep:
 
 
 def make_client(sleep: RecordingSleep, settings: LlmSettings | None = None) -> LlmClient:
-    return LlmClient(settings or fake_llm_settings(), backoff=TINY, sleep=sleep)
+    return LlmClient(settings or fake_llm_settings(), retry=TINY, sleep=sleep)
 
 
-class TestBackoff:
-    def test_doubles_up_to_the_cap(self) -> None:
-        """Waits double from the base and stop growing at the cap."""
-        backoff = Backoff(base_s=1.0, cap_s=5.0)
-        assert [backoff.delay(retry) for retry in range(5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+class TestLlmRetryPolicy:
+    def test_waits_double_from_one_second_to_twenty(self) -> None:
+        """The provider gets 1, 2, 4, 8, 16 then 20 s between attempts, without jitter."""
+        policy = llm_retry_policy(max_retries=3)
+        assert [policy.delay(retry) for retry in range(6)] == [1.0, 2.0, 4.0, 8.0, 16.0, 20.0]
 
-    def test_requested_wait_wins_but_is_capped(self) -> None:
-        """A provider's Retry-After replaces the backoff, up to the Retry-After cap."""
-        backoff = Backoff(base_s=1.0, cap_s=5.0, retry_after_cap_s=30.0)
-        assert backoff.delay(0, 12.0) == 12.0
-        assert backoff.delay(0, 3600.0) == 30.0
+    def test_retries_come_from_the_settings(self) -> None:
+        """The client retries as AISHER_LLM_MAX_RETRIES says and waits as asked up to 60 s."""
+        policy = llm_retry_policy(max_retries=5)
+        assert policy.retries == 5
+        assert policy.delay(0, 3600.0) == 60.0
 
 
 class TestLlmClient:

@@ -45,7 +45,7 @@ class TestLiveLlm:
         if reason:
             pytest.skip(reason)
         evidence = incident_evidence()
-        analyzer = LlmExplainer(LlmClient(Settings().llm()))
+        analyzer = LlmExplainer(LlmClient(Settings().llm))
         answer = await analyzer.explain(
             evidence,
             context=incident_context(evidence),

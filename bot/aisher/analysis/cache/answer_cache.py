@@ -92,7 +92,7 @@ class AnswerCache:
         self._local = _LocalEntries(settings.local_entries, timedelta(seconds=settings.ttl_s))
         self._owns_link = link is None
         self._link = link if link is not None else RedisLink(settings.redis_url)
-        self._metrics = metrics
+        self._metrics = metrics or AisherMetrics()
         self._clock = clock
         self._hits = self._misses = self._errors = self._refusals = 0
 
@@ -126,12 +126,16 @@ class AnswerCache:
     async def put(
         self, key: str, answer: Answer, *, model: str, prompt_version: str
     ) -> CachedAnswer:
-        """Cache `answer` under `key` for the configured TTL, in Redis and the local LRU."""
+        """Cache `answer` (made by `model` with `prompt_version`) under `key` for the configured
+        TTL, in Redis and the local LRU; the entry records when it was made."""
         entry = CachedAnswer(
-            answer=answer,
-            created_at=iso(self._clock()),
-            model=model,
-            prompt_version=prompt_version,
+            answer=answer.model_copy(
+                update={
+                    "analyzer": f"llm:{model}",
+                    "prompt_version": prompt_version,
+                    "created_at": iso(self._clock()),
+                }
+            )
         )
         self._local.put(key, entry)
         payload = encode_entry(entry)
@@ -169,8 +173,8 @@ class AnswerCache:
         log.warning(
             "refusing cache entry %s made by %s with prompt %s (asked for %s with prompt %s)",
             key,
-            entry.model,
-            entry.prompt_version,
+            entry.answer.analyzer,
+            entry.answer.prompt_version,
             model,
             prompt_version,
         )
@@ -182,16 +186,13 @@ class AnswerCache:
             self._hits += 1
         else:
             self._misses += 1
-        if self._metrics is not None:
-            self._metrics.count_cache(layer, hit=hit)
+        self._metrics.count_cache(layer, hit=hit)
         return entry
 
     def _count_error(self, layer: CacheLayer) -> None:
         self._errors += 1
-        if self._metrics is not None:
-            self._metrics.count_cache_error(layer)
+        self._metrics.count_cache_error(layer)
 
     def _count_refusal(self, layer: CacheLayer, reason: str) -> None:
         self._refusals += 1
-        if self._metrics is not None:
-            self._metrics.count_cache_refusal(layer, reason)
+        self._metrics.count_cache_refusal(layer, reason)

@@ -58,7 +58,7 @@ class BudgetLedger:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._settings = settings
-        self._metrics = metrics
+        self._metrics = metrics or AisherMetrics()
         self._owns_link = link is None
         self._link = link if link is not None else RedisLink(settings.redis_url)
         self._clock = clock
@@ -89,8 +89,7 @@ class BudgetLedger:
         allowed, reason = _decide(tenant, limit, spent, estimated_usd)
         if not allowed:
             log.info("LLM refused: %s", reason)
-            if self._metrics is not None:
-                self._metrics.count_budget_refusal(tenant)
+            self._metrics.count_budget_refusal(tenant)
         return BudgetDecision(allowed, tenant, limit, spent, estimated_usd, reason)
 
     async def record(self, tenant: str, cost_usd: float) -> float:

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Final
 
 from aisher.analysis.evidence.message_templates import normalize_message
 from aisher.analysis.evidence.model import ErrorGroup, Evidence, Suspect
 
-CACHE_FORMAT_VERSION = 1
+CACHE_FORMAT_VERSION: Final = 2
 KEY_PREFIX = f"aisher:rca:v{CACHE_FORMAT_VERSION}:"
 # The top suspects decide what the answer says; further ones rarely change it but vary between
 # repeats as small groups come and go.

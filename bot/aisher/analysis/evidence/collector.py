@@ -1,17 +1,34 @@
-"""Gather the evidence for one service and window from SigNoz (the analysis's I/O edge)."""
+"""Gather the evidence for a service and window, or for one trace, from SigNoz: the analysis's
+I/O edge, and the one place that masks.
+
+Nothing unmasked leaves this module: `collect` and `collect_trace` mask every telemetry-derived
+string with one `Masker` per request (so placeholders are stable across the whole report) before
+they return, and the CPU-bound steps (grouping, ranking, masking) run in a worker thread so the
+event loop (Slack acks, webhooks) never waits behind them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import difflib
+from functools import partial
 
 from aisher.analysis.evidence.builder import build_evidence, representative_origin, with_context
 from aisher.analysis.evidence.model import Evidence
+from aisher.analysis.evidence.trace import TRACE_ID, TraceEvidence, trace_evidence
 from aisher.analysis.masking.masker import Masker
+from aisher.analysis.masking.redaction import redact_evidence
 from aisher.analysis.request import AnalysisRequest
-from aisher.errors import UnknownServiceError, WindowError
-from aisher.signoz.repository import SignozRepository, walk_parent_chain
-from aisher.telemetry import CallEdge, GroupHistory, LogRecord, SpanRecord
+from aisher.errors import InputError, UnknownServiceError, UnknownTraceError, WindowError
+from aisher.signoz.repository import SignozRepository
+from aisher.telemetry import (
+    CallEdge,
+    GroupHistory,
+    LogRecord,
+    SpanRecord,
+    index_spans,
+    parent_chain,
+)
 from aisher.window import TimeWindow, iso
 
 MAX_SUGGESTIONS = 3
@@ -37,9 +54,9 @@ class EvidenceCollector:
         self._max_logs = max_logs
         self._with_llm_context = with_llm_context
 
-    async def collect(self, request: AnalysisRequest, masker: Masker) -> Evidence:
-        """The evidence, with message templates built from masked text (see build_evidence);
-        everything else is still raw and goes through `redact_evidence` next."""
+    async def collect(self, request: AnalysisRequest) -> Evidence:
+        """The masked evidence for a request."""
+        masker = Masker()
         service, window = request.service.strip(), request.window
         stats = await self._repository.service_stats(window)
         own = next((item for item in stats if item.service == service), None)
@@ -50,18 +67,46 @@ class EvidenceCollector:
             self._repository.version_history(window),
             self._call_edges(window),
         )
-        evidence = build_evidence(
-            service,
-            window,
-            failing.spans,
-            stats,
-            versions=versions,
-            edges=edges,
-            truncated=failing.truncated,
-            max_traces=self._max_traces,
-            mask=masker.mask,
+        # Message templates are derived from masked text: secrets must be masked before
+        # normalisation can break them apart.
+        evidence = await asyncio.to_thread(
+            partial(
+                build_evidence,
+                service,
+                window,
+                failing.spans,
+                stats,
+                versions=versions,
+                edges=edges,
+                truncated=failing.truncated,
+                max_traces=self._max_traces,
+                mask=masker.mask,
+            )
         )
-        return await self._attach_context(evidence)
+        evidence = await self._attach_context(evidence)
+        return await asyncio.to_thread(redact_evidence, evidence, masker)
+
+    async def collect_trace(
+        self, trace_id: str, *, hint: TimeWindow | None = None
+    ) -> TraceEvidence:
+        """One trace's masked spans and logs; `UnknownTraceError` when the store has none.
+
+        `hint` is where to look when the store keeps no per-trace summary table.
+        """
+        trace_id = trace_id.strip().lower()
+        if not TRACE_ID.fullmatch(trace_id):
+            raise InputError(
+                f"{trace_id[:64]!r} is not a trace id: expected 32 hexadecimal characters"
+            )
+        spans = await self._repository.trace(trace_id, hint)
+        if not spans:
+            raise UnknownTraceError(trace_id)
+        start_ns = min(span.start_ns for span in spans)
+        end_ns = max(span.start_ns + span.duration_ns for span in spans)
+        logs = await self._repository.related_logs(
+            [trace_id], TimeWindow.from_ns(start_ns, end_ns + 1), self._max_logs
+        )
+        return await asyncio.to_thread(trace_evidence, trace_id, spans, logs, Masker())
 
     async def _call_edges(self, window: TimeWindow) -> list[CallEdge]:
         return await self._repository.call_edges(window) if self._with_llm_context else []
@@ -104,7 +149,7 @@ class EvidenceCollector:
             if origin is None:
                 return []
             spans = await self._repository.trace(origin.trace_id, hint=evidence.window)
-            return walk_parent_chain(spans, origin.span.span_id)
+            return parent_chain(index_spans(spans), origin.span.span_id)
 
         chain_spans, logs, history = await asyncio.gather(
             chain(),

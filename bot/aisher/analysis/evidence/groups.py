@@ -23,7 +23,7 @@ class Failure:
     group_id: str
 
 
-def describe_failure(span: SpanRecord) -> Failure:
+def describe_span_failure(span: SpanRecord) -> Failure:
     """The span's escaped exception (or its last one), else what its status tells."""
     exception = _main_exception(span.exceptions)
     if exception is not None:
@@ -92,7 +92,7 @@ def group_errors(
     for span in spans:
         if not span.has_error:
             continue
-        failure = describe_failure(span)
+        failure = describe_span_failure(span)
         template = templates.get(failure.message)
         if template is None:
             template = templates[failure.message] = normalize_message(mask(failure.message))

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from aisher.analysis.evidence.groups import describe_failure
+from aisher.analysis.evidence.groups import describe_span_failure
 from aisher.analysis.evidence.model import (
     BlameKind,
     Confidence,
@@ -128,7 +128,7 @@ def _score_cause(
         + WEIGHT_DEPENDENCY * dependency
     )
     operation = Counter(origin.span.operation for origin in found).most_common(1)[0][0]
-    exception = Counter(describe_failure(o.span).exception_type for o in found).most_common(1)
+    exception = Counter(describe_span_failure(o.span).exception_type for o in found).most_common(1)
     reasons = [f"errors start here in {len(traces)} of {failing_traces} failing traces"]
     if service_stats is not None and service_stats.errors:
         reasons.append(

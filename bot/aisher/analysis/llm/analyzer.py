@@ -8,7 +8,6 @@ answer, with a note saying why, whenever the LLM cannot or may not answer.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -16,7 +15,6 @@ from collections.abc import Callable
 from aisher.analysis.cache.answer_cache import AnswerCache
 from aisher.analysis.cache.budget import BudgetLedger
 from aisher.analysis.cache.key import answer_cache_key
-from aisher.analysis.engine import AnalyzerOutcome
 from aisher.analysis.evidence.model import Evidence
 from aisher.analysis.evidence.ranking import MIN_FAILING_TRACES
 from aisher.analysis.heuristic import explain
@@ -66,10 +64,10 @@ class LlmAnalyzer:
         self._llm = llm
         self._cache = cache
         self._budget = budget
-        self._metrics = metrics
+        self._metrics = metrics or AisherMetrics()
         self._compact = compact
 
-    async def answer(self, evidence: Evidence, request: AnalysisRequest) -> AnalyzerOutcome:
+    async def answer(self, evidence: Evidence, request: AnalysisRequest) -> Answer:
         model = self._settings.model_for(simple=is_simple(evidence))
         if model is None:
             return self._heuristic(evidence, "answered", ())
@@ -86,7 +84,7 @@ class LlmAnalyzer:
             cached = await self._cache.get(key, model=model, prompt_version=prompt.version)
             if cached is not None:
                 self._count(f"llm:{model}", "cached")
-                return AnalyzerOutcome(cached.answer, cached.created_at, prompt.version)
+                return cached.served()
 
         # Off the event loop: compaction is CPU work, and the first token count and cost estimate
         # load tiktoken's tables and import litellm, which takes seconds.
@@ -105,21 +103,21 @@ class LlmAnalyzer:
             note = f"the LLM analysis failed ({exc}); this is the heuristic answer"
             return self._heuristic(evidence, "fallback", (note,), prompt.version)
         await self._budget.record(request.tenant, answer.cost_usd)
-        if self._metrics is not None:
-            self._metrics.observe_llm_call(
-                model,
-                prompt_tokens=answer.tokens.prompt,
-                completion_tokens=answer.tokens.completion,
-                cost_usd=answer.cost_usd,
-                latency_s=time.perf_counter() - started,
-            )
+        self._metrics.observe_llm_call(
+            model,
+            prompt_tokens=answer.tokens.prompt,
+            completion_tokens=answer.tokens.completion,
+            cost_usd=answer.cost_usd,
+            latency_s=time.perf_counter() - started,
+        )
         if context.dropped:
             trimmed = ", ".join(f"{count} {section}" for section, count in context.dropped.items())
             note = f"evidence trimmed to {context.tokens} tokens for the LLM (left out: {trimmed})"
-            answer = dataclasses.replace(answer, notes=(*answer.notes, note))
+            answer = answer.with_notes(note)
+        answer = answer.model_copy(update={"prompt_version": prompt.version})
         await self._cache.put(key, answer, model=model, prompt_version=prompt.version)
         self._count(answer.analyzer, "answered")
-        return AnalyzerOutcome(answer, prompt_version=prompt.version)
+        return answer
 
     def _prepare(
         self, evidence: Evidence, prompt: PromptTemplate, model: str
@@ -135,13 +133,11 @@ class LlmAnalyzer:
         outcome: str,
         notes: tuple[str, ...],
         prompt_version: str | None = None,
-    ) -> AnalyzerOutcome:
-        answer: Answer = explain(evidence)
-        if notes:
-            answer = dataclasses.replace(answer, notes=(*answer.notes, *notes))
+    ) -> Answer:
+        answer = explain(evidence).with_notes(*notes)
+        answer = answer.model_copy(update={"prompt_version": prompt_version})
         self._count(answer.analyzer, outcome)
-        return AnalyzerOutcome(answer, prompt_version=prompt_version)
+        return answer
 
     def _count(self, analyzer: str, outcome: str) -> None:
-        if self._metrics is not None:
-            self._metrics.count_analysis(analyzer, outcome)
+        self._metrics.count_analysis(analyzer, outcome)

@@ -12,15 +12,16 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypedDict
 
-from aisher.analysis.llm.provider_errors import describe_failure, is_transient, retry_after_s
+from aisher.analysis.llm.provider_errors import (
+    describe_provider_error,
+    is_retryable_provider_error,
+    retry_after_s,
+)
 from aisher.config import LlmSettings
 from aisher.errors import LlmUnavailable
+from aisher.retry import RetryPolicy, run_with_retries
 
 log = logging.getLogger(__name__)
-
-BACKOFF_BASE_S = 1.0
-BACKOFF_CAP_S = 20.0
-RETRY_AFTER_CAP_S = 60.0
 
 
 class ChatMessage(TypedDict):
@@ -39,19 +40,10 @@ class Completion:
     truncated: bool = False  # the model stopped at the output token limit
 
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """How long to wait before retrying a transient failure."""
-
-    base_s: float = BACKOFF_BASE_S
-    cap_s: float = BACKOFF_CAP_S
-    retry_after_cap_s: float = RETRY_AFTER_CAP_S
-
-    def delay(self, retry: int, requested_s: float | None = None) -> float:
-        """Seconds before retry number `retry` (0-based); a wait the provider requested wins."""
-        if requested_s is not None:
-            return max(0.0, min(requested_s, self.retry_after_cap_s))
-        return min(self.cap_s, self.base_s * 2.0**retry)
+def llm_retry_policy(max_retries: int) -> RetryPolicy:
+    """`max_retries` retries after waits of 1 s doubling to 20 s; a provider's Retry-After wins,
+    up to a minute."""
+    return RetryPolicy(retries=max_retries, base_s=1.0, cap_s=20.0, retry_after_cap_s=60.0)
 
 
 class ChatClient(Protocol):
@@ -70,6 +62,7 @@ class LlmClient:
     """Chat completions through litellm, retried on rate limits, 5xx, timeouts, lost connections.
 
     Share one client per process: it keeps at most `LlmSettings.concurrency` calls in flight.
+    `retry` replaces the policy the settings imply (`llm_retry_policy(settings.max_retries)`);
     `sleep` is the wait between attempts (tests pass one that records instead of waiting).
     """
 
@@ -77,11 +70,11 @@ class LlmClient:
         self,
         settings: LlmSettings,
         *,
-        backoff: Backoff | None = None,
+        retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._settings = settings
-        self._backoff = backoff or Backoff()
+        self._retry = retry or llm_retry_policy(settings.max_retries)
         self._sleep = sleep
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._litellm: Any = None
@@ -101,32 +94,39 @@ class LlmClient:
         import openai  # loaded by litellm; every provider error derives from its base error
 
         request = self._request(messages, model, response_format)
-        attempts = self._settings.max_retries + 1
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                async with self._slots:
-                    response = await litellm.acompletion(**request)
-            except openai.OpenAIError as exc:
-                reason = self._describe(exc)
-                if not is_transient(exc) or attempt == attempts:
-                    tried = f" after {attempt} attempts" if attempt > 1 else ""
-                    # `from None`: a provider's error can echo the key, and a chained exception
-                    # would carry it into every traceback that logs this one.
-                    raise LlmUnavailable(f"LLM {model} failed{tried}: {reason}") from None
-                delay = self._backoff.delay(attempt - 1, retry_after_s(exc))
-                log.warning(
-                    "LLM %s failed (%s); retry %d of %d in %.2fs",
-                    model,
-                    reason,
-                    attempt,
-                    attempts - 1,
-                    delay,
-                )
-                await self._sleep(delay)
-            else:
-                return read_completion(litellm, response)
+        attempts = 0
+
+        async def call() -> Any:
+            nonlocal attempts
+            attempts += 1
+            async with self._slots:
+                return await litellm.acompletion(**request)
+
+        def log_retry(error: Exception, retry: int, delay_s: float) -> None:
+            log.warning(
+                "LLM %s failed (%s); retry %d of %d in %.2fs",
+                model,
+                self._describe(error),
+                retry,
+                self._retry.retries,
+                delay_s,
+            )
+
+        try:
+            response = await run_with_retries(
+                call,
+                self._retry,
+                is_retryable=is_retryable_provider_error,
+                retry_after=retry_after_s,
+                sleep=self._sleep,
+                on_retry=log_retry,
+            )
+        except openai.OpenAIError as exc:
+            tried = f" after {attempts} attempts" if attempts > 1 else ""
+            # `from None`: a provider's error can echo the key, and a chained exception would
+            # carry it into every traceback that logs this one.
+            raise LlmUnavailable(f"LLM {model} failed{tried}: {self._describe(exc)}") from None
+        return read_completion(litellm, response)
 
     def _request(
         self,
@@ -156,7 +156,7 @@ class LlmClient:
 
     def _describe(self, exc: Exception) -> str:
         secret = self._settings.api_key.get_secret_value() if self._settings.api_key else ""
-        return describe_failure(exc, timeout_s=self._settings.timeout_s, secret=secret)
+        return describe_provider_error(exc, timeout_s=self._settings.timeout_s, secret=secret)
 
 
 def load_litellm() -> Any:

@@ -13,19 +13,23 @@ import time
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 
-TRANSIENT_STATUSES = frozenset({408, 409, 429})
+RETRYABLE_STATUSES = frozenset({408, 409, 429})
 MAX_DETAIL_CHARS = 200
 _KEY_LIKE = re.compile(r"\b(sk|pk|key|xox[abp])-[A-Za-z0-9*_.-]{3,}")
 
 
-def is_transient(exc: Exception) -> bool:
+def is_retryable_provider_error(exc: Exception) -> bool:
     """Whether retrying can help: rate limits, server errors, timeouts and lost connections."""
     import openai
 
     if isinstance(exc, openai.APIConnectionError):  # timeouts derive from it too
         return True
     status = getattr(exc, "status_code", None)
-    return isinstance(status, int) and (status in TRANSIENT_STATUSES or status >= 500)
+    return (
+        isinstance(exc, openai.OpenAIError)
+        and isinstance(status, int)
+        and (status in RETRYABLE_STATUSES or status >= 500)
+    )
 
 
 def retry_after_s(exc: Exception) -> float | None:
@@ -56,7 +60,7 @@ def _headers(exc: Exception) -> dict[str, str]:
     return headers
 
 
-def describe_failure(exc: Exception, *, timeout_s: float, secret: str = "") -> str:
+def describe_provider_error(exc: Exception, *, timeout_s: float, secret: str = "") -> str:
     """One line on why a call failed, with no key material in it."""
     import openai
 

@@ -23,7 +23,7 @@ def redact_evidence(evidence: Evidence, masker: Masker | None = None) -> Evidenc
         origins=tuple(_origin(origin, masker) for origin in evidence.origins),
         suspects=tuple(_suspect(suspect, masker) for suspect in evidence.suspects),
         chain=tuple(redact_span(span, masker) for span in evidence.chain),
-        related_logs=tuple(_log(log, masker) for log in evidence.related_logs),
+        related_logs=tuple(redact_log(log, masker) for log in evidence.related_logs),
     )
 
 
@@ -91,7 +91,7 @@ def _suspect(suspect: Suspect, masker: Masker) -> Suspect:
     )
 
 
-def _log(log: LogRecord, masker: Masker) -> LogRecord:
+def redact_log(log: LogRecord, masker: Masker) -> LogRecord:
     return dataclasses.replace(
         log,
         body=masker.mask(log.body),
