@@ -21,7 +21,7 @@ from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.store import open_store
 from tests.support.clickhouse_http import ClickHouseHttpEmulator
 
-pytest_plugins = ("tests.support.redis_server",)
+pytest_plugins = ("tests.support.redis_server", "tests.support.slack_emulator_fixture")
 
 
 @pytest.fixture(scope="session")

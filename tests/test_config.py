@@ -76,12 +76,22 @@ VARIABLES: list[tuple[str, str, str, Any]] = [
     ("AISHER_WEBHOOK_TOKEN", "hook-secret", "http.webhook_token", "hook-secret"),
     ("AISHER_API_KEYS", "k1, k2", "http.api_keys", ("k1", "k2")),
     ("AISHER_HTTP_MAX_BODY_BYTES", "2048", "http.max_body_bytes", 2048),
+    ("AISHER_API_RATE_PER_MINUTE", "90", "http.api_rate_per_minute", 90),
     ("AISHER_PUBLIC_URL", "https://aisher.example", "http.public_url", "https://aisher.example"),
     ("AISHER_ALERT_CHANNEL", "C0ALERTS", "alerts.channel", "C0ALERTS"),
     ("AISHER_ALERTMANAGER_BOT_IDS", "B1,B2", "alerts.alertmanager_bot_ids", ("B1", "B2")),
     ("AISHER_ALERT_SERVICE_LABELS", "svc,job", "alerts.service_labels", ("svc", "job")),
     ("AISHER_ALERT_WINDOW_MARGIN_M", "10", "alerts.window_margin_m", 10),
     ("AISHER_ALERT_DEFAULT_WINDOW", "2h", "alerts.default_window", "2h"),
+    ("AISHER_LOG_FORMAT", "JSON", "ops.log_format", "json"),
+    ("AISHER_LOG_LEVEL", "debug", "ops.log_level", "DEBUG"),
+    (
+        "AISHER_AUDIT_LOG",
+        "/var/log/aisher/audit.jsonl",
+        "ops.audit_log",
+        "/var/log/aisher/audit.jsonl",
+    ),
+    ("AISHER_SHUTDOWN_GRACE_S", "7.5", "ops.shutdown_grace_s", 7.5),
 ]
 # Variables whose values must never be shown, and the part of each value that would leak.
 SECRETS = {
@@ -270,7 +280,13 @@ class TestDefaults:
         assert settings.slack.rerun_reaction == "repeat"
         assert (settings.http.host, settings.http.port) == ("0.0.0.0", 8080)  # noqa: S104
         assert settings.http.max_body_bytes == 1024 * 1024
-        assert settings.alerts.service_labels == ("service", "service_name", "job", "app")
+        assert settings.alerts.service_labels == (
+            "service",
+            "service_name",
+            "service.name",
+            "job",
+            "app",
+        )
         assert (settings.alerts.window_margin_m, settings.alerts.default_window) == (5, "30m")
 
     def test_executor_row_cap_is_the_setting_default(self) -> None:
@@ -376,7 +392,7 @@ class TestSlices:
         """Components cannot change the settings they were given."""
         limits = QueryLimits()
         with pytest.raises(ValidationError):
-            limits.max_rows = 5  # type: ignore[misc]
+            limits.max_rows = 5
 
     def test_model_for_routes_simple_windows(self) -> None:
         """Simple windows go to the cheaper model when one is configured."""

@@ -12,17 +12,22 @@ import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
 from aisher import __version__
 from aisher.bench.runner import run_bench
+from aisher.commands.capture import run_capture
+from aisher.commands.check import run_check
 from aisher.commands.demo import run_demo
+from aisher.commands.eval import run_eval
 from aisher.commands.load import run_load
+from aisher.commands.serve import run_serve
 from aisher.commands.why import run_why
 from aisher.config import Settings, variable_for
 from aisher.errors import AisherError, ConfigError
+from aisher.render.safe_text import MESSAGE_LIMIT, error_line, one_line
 from aisher.runtime import prepare_process_environment
 
 log = logging.getLogger("aisher")
@@ -57,8 +62,44 @@ async def _bench(args: argparse.Namespace, settings: Settings) -> int:
     return await run_bench(settings, as_json=args.json, quick=args.quick, only=args.only)
 
 
+async def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    return await run_eval(
+        settings,
+        suite=args.suite,
+        demo_suite=args.demo_suite,
+        demo_count=args.count,
+        demo_seed=args.seed,
+        as_json=args.json,
+        with_llm=args.llm,
+    )
+
+
+async def _capture(args: argparse.Namespace, settings: Settings) -> int:
+    return await run_capture(
+        settings, service=args.service, window=args.window, until=args.until, out=args.out
+    )
+
+
+async def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    return await run_serve(settings, no_slack=args.no_slack)
+
+
+async def _check(args: argparse.Namespace, settings: Settings) -> int:
+    return await run_check(settings, llm_call=args.llm_call, manifest=args.manifest)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr and exit code 2, like ours."""
+
+    def error(self, message: str) -> NoReturn:
+        # The message may echo an argument, which can hold a line break of its own.
+        shown = one_line(message, MESSAGE_LIMIT)
+        print(f"aisher: error: {shown}; see {self.prog} --help", file=sys.stderr)
+        self.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="aisher", description="Explain production errors from SigNoz traces and logs."
     )
     parser.add_argument("--version", action="version", version=f"aisher {__version__}")
@@ -89,6 +130,43 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     bench.add_argument("--only", action="append", help="run only the named benchmark(s)")
     bench.set_defaults(run=_bench)
+
+    evaluate = commands.add_parser("eval", help="root-cause accuracy on labelled incidents")
+    evaluate.add_argument(
+        "suite", nargs="?", type=Path, metavar="SUITE", help="folder of incident folders"
+    )
+    evaluate.add_argument(
+        "--demo-suite", action="store_true", help="evaluate aisher's own generated scenarios"
+    )
+    evaluate.add_argument("--count", type=int, default=30, help="--demo-suite: scenarios")
+    evaluate.add_argument("--seed", type=int, default=1, help="--demo-suite: generator seed")
+    evaluate.add_argument("--json", action="store_true", help="machine-readable output")
+    evaluate.add_argument("--llm", action="store_true", help="run the LLM path too")
+    evaluate.set_defaults(run=_eval)
+
+    capture = commands.add_parser(
+        "capture", help="export a past incident as masked OTLP/JSON for an eval suite"
+    )
+    capture.add_argument("service", help="service name as in SigNoz, e.g. checkout-svc")
+    capture.add_argument("window", help="how far back to look: 30m, 2h, 1d")
+    capture.add_argument("--until", help="end of the window, ISO 8601 (default: now)")
+    capture.add_argument(
+        "--out", required=True, type=Path, metavar="DIR", help="incident folder to write"
+    )
+    capture.set_defaults(run=_capture)
+
+    serve = commands.add_parser("serve", help="run the Slack bot and the HTTP server")
+    serve.add_argument("--no-slack", action="store_true", help="run the HTTP side only")
+    serve.set_defaults(run=_serve)
+
+    check = commands.add_parser("check", help="check settings and connections before deploying")
+    check.add_argument(
+        "--llm-call", action="store_true", help="also send the model a one-token request"
+    )
+    check.add_argument(
+        "--manifest", type=Path, metavar="FILE", help="Slack app manifest (default: manifest.yml)"
+    )
+    check.set_defaults(run=_check)
     return parser
 
 
@@ -107,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AisherError as exc:
         if args.debug:
             log.exception("command failed")
-        print(f"aisher: {exc}", file=sys.stderr)
+        print(f"aisher: {error_line(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("aisher: interrupted", file=sys.stderr)

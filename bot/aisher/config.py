@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -201,6 +201,9 @@ class HttpSettings(Slice):
     webhook_token: SecretStr | None = Field(default=None, validation_alias="AISHER_WEBHOOK_TOKEN")
     api_keys: CommaSeparatedSecrets = Field(default=(), validation_alias="AISHER_API_KEYS")
     max_body_bytes: int = Field(default=MIB, ge=1, validation_alias="AISHER_HTTP_MAX_BODY_BYTES")
+    api_rate_per_minute: int = Field(
+        default=30, ge=1, validation_alias="AISHER_API_RATE_PER_MINUTE"
+    )
     # Where users reach this server, for links back to it; unset when nothing links to it.
     public_url: str | None = Field(default=None, validation_alias="AISHER_PUBLIC_URL")
 
@@ -213,7 +216,7 @@ class AlertSettings(Slice):
         default=(), validation_alias="AISHER_ALERTMANAGER_BOT_IDS"
     )
     service_labels: CommaSeparated = Field(
-        default=("service", "service_name", "job", "app"),
+        default=("service", "service_name", "service.name", "job", "app"),
         validation_alias="AISHER_ALERT_SERVICE_LABELS",
     )
     window_margin_m: int = Field(default=5, ge=0, validation_alias="AISHER_ALERT_WINDOW_MARGIN_M")
@@ -227,6 +230,29 @@ class AlertSettings(Slice):
         except WindowError as exc:
             raise ValueError(str(exc)) from None
         return value
+
+
+class OpsSettings(Slice):
+    """How `serve` logs, audits and stops."""
+
+    # auto: text when stderr is a terminal, JSON lines otherwise (containers, log shippers).
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto", validation_alias="AISHER_LOG_FORMAT"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias="AISHER_LOG_LEVEL"
+    )
+    # One JSON line per analysis and refused request: `-` is stdout, `off` turns it off.
+    audit_log: str = Field(default="-", validation_alias="AISHER_AUDIT_LOG")
+    # On SIGTERM, analyses already running get this long to post their answers.
+    shutdown_grace_s: float = Field(default=20.0, gt=0, validation_alias="AISHER_SHUTDOWN_GRACE_S")
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return value.lower() if value.lower() in ("auto", "json", "text") else value.upper()
 
 
 class Settings(BaseSettings):
@@ -256,6 +282,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = SlackSettings()
     http: HttpSettings = HttpSettings()
     alerts: AlertSettings = AlertSettings()
+    ops: OpsSettings = OpsSettings()
 
     @field_validator("data_dir", "secrets_dir")
     @classmethod

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from aisher.analysis.cache.answer_cache import AnswerCache
 from aisher.analysis.cache.budget import BudgetLedger
-from aisher.analysis.engine import AnalysisEngine, Analyzer
+from aisher.analysis.engine import AnalysisAudit, AnalysisEngine, Analyzer
 from aisher.analysis.evidence.collector import EvidenceCollector
 from aisher.analysis.llm.analyzer import LlmAnalyzer
 from aisher.analysis.llm.client import LlmClient
@@ -46,11 +46,14 @@ class Runtime:
     answer_cache: AnswerCache | None  # `stats` counts hits; None without a model
     budget_ledger: BudgetLedger | None  # `spent(tenant)` is today's spend; None without a model
     metrics_registry: CollectorRegistry  # what a /metrics endpoint serves
+    metrics: AisherMetrics  # for the front ends to count what they do
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    """Everything an analysis needs, closed again on exit."""
+async def open_runtime(
+    settings: Settings, *, audit: AnalysisAudit | None = None
+) -> AsyncIterator[Runtime]:
+    """Everything an analysis needs, closed again on exit; `audit` records each analysis."""
     registry = CollectorRegistry()
     metrics = AisherMetrics(registry)
     llm = settings.llm
@@ -77,12 +80,15 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 metrics=metrics,
             )
         yield Runtime(
-            engine=AnalysisEngine(collector, analyzer, signoz_url=settings.signoz_url),
+            engine=AnalysisEngine(
+                collector, analyzer, signoz_url=settings.signoz_url, metrics=metrics, audit=audit
+            ),
             clickhouse=executor,
             llm_model=llm.model,
             answer_cache=cache,
             budget_ledger=budget,
             metrics_registry=registry,
+            metrics=metrics,
         )
 
 

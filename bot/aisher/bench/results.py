@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -75,3 +76,12 @@ async def median_seconds(run: Callable[[], Awaitable[object]], repeats: int) -> 
 
 def median_ms(times: list[float]) -> float:
     return statistics.median(times) * 1000
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile: the smallest value at least `fraction` of `values` reach."""
+    if not values:
+        raise ValueError("no values")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]

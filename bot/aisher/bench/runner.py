@@ -19,6 +19,7 @@ from aisher.bench.accuracy_bench import bench_accuracy
 from aisher.bench.import_bench import bench_import
 from aisher.bench.query_bench import bench_queries
 from aisher.bench.results import BenchResult
+from aisher.bench.slack_bench import SlackSizes, bench_slack
 from aisher.bench.stores import bench_settings
 from aisher.bench.storm_bench import bench_storm
 from aisher.bench.token_bench import bench_tokens
@@ -40,10 +41,11 @@ class Sizes:
     accuracy_incidents: int
     storm_incidents: int
     storm_repeats: int
+    slack: SlackSizes
 
 
-FULL = Sizes(1_000_000, 15, 6, 1000, 10_000, 7, 30, 4, 8)
-QUICK = Sizes(100_000, 5, 1, 1000, 2000, 3, 5, 1, 8)
+FULL = Sizes(1_000_000, 15, 6, 1000, 10_000, 7, 30, 4, 8, SlackSizes(1_000_000, 200, 4, 5))
+QUICK = Sizes(100_000, 5, 1, 1000, 2000, 3, 5, 1, 8, SlackSizes(20_000, 30, 2, 2))
 
 Bench = Callable[[QueryExecutor, Sizes, Settings], Awaitable[BenchResult]]
 
@@ -77,12 +79,17 @@ async def _storm(executor: QueryExecutor, sizes: Sizes, settings: Settings) -> B
     )
 
 
+async def _slack(executor: QueryExecutor, sizes: Sizes, settings: Settings) -> BenchResult:
+    return await bench_slack(executor, settings, sizes.slack)
+
+
 BENCHES: dict[str, Bench] = {
     "query": _query,
     "import": _import,
     "tokens": _tokens,
     "accuracy": _accuracy,
     "storm": _storm,
+    "slack": _slack,
 }
 
 

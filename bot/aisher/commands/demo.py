@@ -52,6 +52,8 @@ async def run_demo(settings: Settings, *, scenario: str | None, seed: int | None
     print(render_report(report, fmt))
     if fmt == "text":
         print(describe_truth(generated.truth, report.root_cause.service, store_path))
+        minutes = generated.window.length.seconds // 60
+        print(describe_bot(generated.entry_service, minutes, store_path))
     return 0
 
 
@@ -64,6 +66,17 @@ def describe_seed(scenario: Scenario) -> str:
         f"over the last {2 * scenario.window.length.seconds // 60} minutes.\n"
         f"Asking: why does {scenario.entry_service} fail in the last "
         f"{scenario.window.length.seconds // 60} minutes?\n"
+    )
+
+
+def describe_bot(service: str, minutes: int, store_path: Path) -> str:
+    """How to ask the same question in Slack, on the same data (docs/slack.md has the rest)."""
+    return (
+        "\nTry the Slack bot on this incident: create a Slack app from manifest.yml, then run\n"
+        "SLACK_BOT_TOKEN=xoxb-… SLACK_APP_TOKEN=xapp-… "
+        f"AISHER_CLICKHOUSE_DSN={embedded_dsn(store_path)} aisher serve\n"
+        f"and type /aisher why {service} {minutes}m in Slack while the incident is recent. "
+        "See docs/slack.md."
     )
 
 

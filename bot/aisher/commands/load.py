@@ -45,4 +45,9 @@ def summarize_load(report: LoadReport, files: int) -> str:
         f"loaded {report.lines} documents from {files} file(s): {counts or 'no rows'} "
         f"in {report.elapsed_s:.2f} s ({report.rows_per_second():,.0f} rows/s)"
         + (f"; {report.problem_count} skipped" if report.problem_count else "")
+        + (
+            f"; {report.skipped_spans} spans were already loaded and were not added again"
+            if report.skipped_spans
+            else ""
+        )
     )

@@ -1,0 +1,116 @@
+"""Jobs, the in-process bounded queue, and the worker loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from aisher.state.jobs import Job, JobQueue, LocalJobQueue, QueueFull, consume
+
+AT = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+def job(number: int) -> Job:
+    return Job.create(
+        "alertmanager", {"n": number, "nested": {"a": [1, "x", None]}}, received_at=AT
+    )
+
+
+class TestJob:
+    def test_json_round_trip(self) -> None:
+        """A job survives JSON, as a shared queue would carry it."""
+        original = job(1)
+        assert Job.model_validate_json(original.model_dump_json()) == original
+        assert len(original.id) == 32
+        assert original.id != job(1).id
+
+    def test_payload_must_be_json(self) -> None:
+        """A payload that is not JSON data, or a naive time, is refused."""
+        with pytest.raises(ValidationError):
+            Job(id="1", kind="k", payload={"x": object()}, received_at=AT)  # type: ignore[dict-item]
+        with pytest.raises(ValidationError):
+            Job(id="1", kind="k", payload={}, received_at=datetime(2026, 11, 26))  # noqa: DTZ001
+
+
+class TestLocalJobQueue:
+    async def test_fifo_and_depth(self) -> None:
+        """Jobs come out in order; depth counts what waits."""
+        queue: JobQueue = LocalJobQueue(4)
+        for number in range(3):
+            await queue.put(job(number))
+        assert await queue.depth() == 3
+        taken = [await queue.get() for _ in range(3)]
+        assert [item.payload["n"] for item in taken] == [0, 1, 2]
+        assert await queue.depth() == 0
+
+    async def test_full_queue_refuses_with_retry_after(self) -> None:
+        """A full queue raises QueueFull (with a retry hint) and keeps what it has."""
+        queue = LocalJobQueue(2, retry_after_s=7)
+        await queue.put(job(1))
+        await queue.put(job(2))
+        with pytest.raises(QueueFull) as caught:
+            await queue.put(job(3))
+        assert (caught.value.retry_after_s, caught.value.depth) == (7, 2)
+        assert await queue.depth() == 2
+
+    async def test_join_waits_for_task_done(self) -> None:
+        """join returns once every job taken was marked done."""
+        queue = LocalJobQueue(2)
+        await queue.put(job(1))
+        taken = await queue.get()
+        joining = asyncio.create_task(queue.join())
+        await asyncio.sleep(0)
+        assert not joining.done()
+        await queue.task_done(taken)
+        await asyncio.wait_for(joining, timeout=10)
+
+    def test_unbounded_is_refused(self) -> None:
+        """A queue must have a bound, so overload shows instead of growing memory."""
+        with pytest.raises(ValueError, match="maxsize"):
+            LocalJobQueue(0)
+
+
+class TestConsume:
+    async def test_failing_job_does_not_stop_the_worker(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A job that raises is logged and marked done; the next job still runs."""
+        queue = LocalJobQueue(4)
+        handled: list[object] = []
+
+        async def handle(item: Job) -> None:
+            if item.payload["n"] == 1:
+                raise RuntimeError("boom")
+            handled.append(item.payload["n"])
+
+        for number in (1, 2):
+            await queue.put(job(number))
+        worker = asyncio.create_task(consume(queue, handle))
+        with caplog.at_level(logging.ERROR, logger="aisher.state.jobs"):
+            await asyncio.wait_for(queue.join(), timeout=10)
+        worker.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await worker
+        assert handled == [2]
+        assert "failed" in caplog.records[0].getMessage()
+
+    async def test_cancel_mid_job_marks_it_done(self) -> None:
+        """Cancelling the worker during a job still marks the job done."""
+        queue = LocalJobQueue(2)
+        started = asyncio.Event()
+
+        async def handle(item: Job) -> None:
+            started.set()
+            await asyncio.Event().wait()
+
+        await queue.put(job(1))
+        worker = asyncio.create_task(consume(queue, handle))
+        await asyncio.wait_for(started.wait(), timeout=10)
+        worker.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await worker
+        await asyncio.wait_for(queue.join(), timeout=10)
