@@ -21,6 +21,7 @@ from aisher.signoz.probe import LogSchema, TraceSchema, probe_schema
 from aisher.signoz.repository import SignozRepository
 from aisher.telemetry import index_spans, parent_chain
 from aisher.window import TimeWindow, datetime_from_ns
+from tests.support import otlp_documents as otlp
 from tests.support.incident import Incident, build_incident
 
 
@@ -283,6 +284,128 @@ class TestQueryMetrics:
         await repository.service_stats(loaded.window)
         for name in ("failing_traces", "service_stats"):
             count = registry.get_sample_value(
-                "aisher_clickhouse_query_seconds_count", {"query": name}
+                "aisher_clickhouse_query_duration_seconds_count", {"query": name}
             )
             assert count == 1
+
+
+def segments(window: TimeWindow) -> list[TimeWindow]:
+    """The two halves of the 30 minutes before `window`, then the same window yesterday."""
+    before = window.baseline()
+    middle = before.start + before.length / 2
+    return [
+        TimeWindow(start=before.start, end=middle),
+        TimeWindow(start=middle, end=before.end),
+        TimeWindow(start=window.start - timedelta(days=1), end=window.end - timedelta(days=1)),
+    ]
+
+
+class TestWindowComparisons:
+    async def test_operation_stats_per_segment(self, loaded: Loaded) -> None:
+        """Spans, failures and latency of each operation, now and in each baseline segment."""
+        found = await loaded.repository.operation_stats(loaded.window, segments(loaded.window))
+        charge = next(o for o in found if (o.service, o.operation) == ("payment", "POST /charge"))
+        assert (charge.spans, charge.errors) == (10, 6)
+        assert sum(charge.baseline_spans) == 5
+        assert charge.baseline_spans[2] == 0  # nothing yesterday
+        assert charge.baseline_errors == (0, 0, 0)
+        assert charge.p50_ns == pytest.approx(40_000_000)
+        assert charge.baseline_p95_ns == pytest.approx(40_000_000)
+
+    async def test_error_signatures_count_each_way_of_failing(self, loaded: Loaded) -> None:
+        """payment's KeyError is new; search's shard error was in the baseline too."""
+        found = await loaded.repository.error_signatures(loaded.window, segments(loaded.window))
+        key_error = next(s for s in found if s.exception_type == "KeyError")
+        assert (key_error.service, key_error.count, sum(key_error.baseline_counts)) == (
+            "payment",
+            6,
+            0,
+        )
+        assert key_error.exception_message == "'currency'"
+        shard = next(s for s in found if s.status_message == "index shard unavailable")
+        assert (shard.count, sum(shard.baseline_counts)) == (2, 1)
+        frontend = next(s for s in found if s.operation == "GET /checkout")
+        assert frontend.http_status == "500"
+
+    async def test_error_signatures_on_a_cluster(
+        self, store: EmbeddedExecutor, loaded: Loaded
+    ) -> None:
+        """With a Distributed span table the exception join is GLOBAL and answers the same."""
+        schema = dataclasses.replace(loaded.repository.schema, distributed=True)
+        cluster = SignozRepository(store, schema, QueryLimits())
+        plain = await loaded.repository.error_signatures(loaded.window, segments(loaded.window))
+        found = await cluster.error_signatures(loaded.window, segments(loaded.window))
+        assert sorted(found, key=repr) == sorted(plain, key=repr)
+
+    async def test_instance_stats(self, loaded: Loaded) -> None:
+        """Spans and failures per host of each service."""
+        found = {(i.service, i.instance): i for i in await loaded.repository.instance_stats(
+            loaded.window)}  # fmt: skip
+        payment = found[("payment", "payment-7f9c")]
+        assert (payment.spans, payment.errors) == (14, 6)
+
+    async def test_service_stats_over_given_segments(self, loaded: Loaded) -> None:
+        """Counts over the given baseline segments add up like the default baseline's."""
+        window = loaded.window
+        default = {s.service: s for s in await loaded.repository.service_stats(window)}
+        split = await loaded.repository.service_stats(window, segments(window))
+        assert {s.service: s for s in split} == default
+
+    async def test_slow_traces_are_the_slowest_of_the_operations(self, loaded: Loaded) -> None:
+        """The slow-trace query keeps the asked number of traces, with all their spans."""
+        found = await loaded.repository.slow_traces("frontend", ["GET /checkout"], loaded.window, 3)
+        assert len(found.trace_ids) == 3
+        assert {s.service for s in found.spans} >= {"frontend", "checkout", "payment"}
+        assert (await loaded.repository.slow_traces("frontend", [], loaded.window, 3)).spans == ()
+
+    async def test_error_logs_only(self, loaded: Loaded) -> None:
+        """With a minimum severity only ERROR-or-worse logs of the traces come back."""
+        traces = loaded.incident.failing_frontend_traces
+        found = await loaded.repository.related_logs(traces, loaded.window, 50, min_severity=17)
+        assert len(found) == 6
+        assert (
+            await loaded.repository.related_logs(traces, loaded.window, 50, min_severity=21) == []
+        )
+
+    async def test_version_history_since(self, loaded: Loaded) -> None:
+        """Versions are read from the given start: a start inside the window misses 2.3.1."""
+        late = loaded.window.start + timedelta(minutes=1)
+        history = await loaded.repository.version_history(loaded.window, since=late)
+        assert {v.version for v in history if v.service == "payment"} == {"2.4.0"}
+
+
+def unset_status_documents(now_ns: int) -> tuple[list[str], str, str]:
+    """A trace failing only by its 503, and one failing only by an ERROR log, both through
+    frontend; their trace ids."""
+    start = now_ns - 10 * 60_000_000_000
+    by_code, by_log = f"{0xC0DE:032x}", f"{0x10C:032x}"
+    resource = {"service.name": "frontend", "host.name": "frontend-7f9c"}
+    coded = otlp.span(name="GET /stock", start_ns=start, trace_id=by_code, span_id=f"{0xC1:016x}",
+                      kind=2, values={"http.response.status_code": 503})  # fmt: skip
+    logged = otlp.span(name="GET /stock", start_ns=start + 1000, trace_id=by_log,
+                       span_id=f"{0xC2:016x}", kind=2)  # fmt: skip
+    log = otlp.log_record("stock lookup failed: inventory answered garbage", time_ns=start + 2000,
+                          trace_id=by_log, span_id=f"{0xC2:016x}")  # fmt: skip
+    documents = [
+        otlp.dumps(otlp.spans_document([coded, logged], resource)),
+        otlp.dumps(otlp.logs_document([log], resource)),
+    ]
+    return documents, by_code, by_log
+
+
+class TestFailuresWithoutErrorStatus:
+    async def test_5xx_and_error_logs_make_a_trace_fail(
+        self, store: EmbeddedExecutor, clickhouse_settings: ClickHouseSettings, loaded: Loaded
+    ) -> None:
+        """A 503 with an unset status, or an ERROR log, makes its trace a failing one."""
+        documents, by_code, by_log = unset_status_documents(loaded.incident.now_ns)
+        await load_documents(
+            store,
+            documents,
+            traces_db=clickhouse_settings.traces_database,
+            logs_db=clickhouse_settings.logs_database,
+        )
+        found = await loaded.repository.failing_traces("frontend", loaded.window)
+        assert {by_code, by_log} <= set(found.trace_ids)
+        stats = {s.service: s for s in await loaded.repository.service_stats(loaded.window)}
+        assert stats["frontend"].errors == 8 + 1  # the 503 counts, the logged span does not

@@ -16,6 +16,7 @@ from aisher.analysis.report import Answer, Report, TraceReport
 from aisher.analysis.report_builder import build_report, build_trace_report
 from aisher.analysis.request import AnalysisRequest
 from aisher.errors import AisherError
+from aisher.ops.metrics import AisherMetrics
 from aisher.window import TimeWindow, iso
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,19 @@ class Analyzer(Protocol):
         ...
 
 
+class AnalysisAudit(Protocol):
+    """Where each analysis is recorded once it ends (`aisher.ops.audit.AuditLog`)."""
+
+    def record_analysis(
+        self,
+        request: AnalysisRequest,
+        report: Report | None,
+        *,
+        outcome: str,
+        error: BaseException | None = None,
+    ) -> None: ...
+
+
 class AnalysisEngine:
     """Answers `AnalysisRequest`s with `Report`s.
 
@@ -56,21 +70,52 @@ class AnalysisEngine:
         *,
         signoz_url: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        metrics: AisherMetrics | None = None,
+        audit: AnalysisAudit | None = None,
     ) -> None:
         self._evidence = evidence
         self._analyzer = analyzer
         self._signoz_url = signoz_url
         self._clock = clock
+        self._metrics = metrics or AisherMetrics()
+        self._audit = audit
 
     async def analyze(self, request: AnalysisRequest) -> Report:
-        evidence = await self._evidence.collect(request)
-        if self._analyzer is None:
-            answer = explain(evidence)
-        else:
-            answer = await self._analyzer.answer(evidence, request)
-        return build_report(
-            evidence, answer, generated_at=iso(self._clock()), signoz_url=self._signoz_url
+        """The report for `request`; timed per stage, counted, and audited when it ends."""
+        expected = "heuristic" if self._analyzer is None else "llm"
+        try:
+            with self._metrics.measure_analysis(request.trigger, analyzer=expected) as meter:
+                with meter.stage("collect"):  # split into query and evidence time
+                    evidence = await self._evidence.collect(request)
+                if self._analyzer is None:
+                    answer = explain(evidence)
+                else:
+                    answer = await self._analyzer.answer(evidence, request)
+                meter.answered(answer.analyzer, cached=answer.cached)
+                with meter.stage("render"):
+                    report = build_report(
+                        evidence,
+                        answer,
+                        generated_at=iso(self._clock()),
+                        signoz_url=self._signoz_url,
+                    )
+        except BaseException as exc:
+            if self._audit is not None:
+                ended = "cancelled" if isinstance(exc, asyncio.CancelledError) else "failed"
+                self._audit.record_analysis(request, None, outcome=ended, error=exc)
+            raise
+        outcome = meter.outcome or "answered"
+        if self._audit is not None:
+            self._audit.record_analysis(request, report, outcome=outcome)
+        log.info(
+            "analysed %s for %s: %s by %s (report %s)",
+            request.service,
+            request.trigger,
+            outcome,
+            report.analyzer,
+            report.id,
         )
+        return report
 
     async def explain_trace(self, trace_id: str, *, hint: TimeWindow | None = None) -> TraceReport:
         """One trace explained: its failing span, parent chain and logs (no LLM involved)."""

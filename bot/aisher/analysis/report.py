@@ -74,6 +74,7 @@ class Candidate(ReportModel):
     kind: str = "service"  # service | dependency | slow_callee
     symptom: bool = False  # only passes on errors that start elsewhere
     reasons: tuple[str, ...] = ()
+    instance: str = ""  # the one pod, host or service instance all its failures came from
 
 
 class ChainLink(ReportModel):
@@ -111,6 +112,15 @@ class GroupSummary(ReportModel):
     stacktrace: str = ""
 
 
+class BaselineUsed(ReportModel):
+    """What the window was compared with: the stretch before it (at least 30 minutes), and the
+    same time yesterday when the store holds it."""
+
+    description: str
+    windows: tuple[Window, ...] = ()
+    spans: int = 0  # the asked service's spans in them
+
+
 class TokenUsage(ReportModel):
     prompt: int = 0
     completion: int = 0
@@ -131,6 +141,7 @@ class Answer(ReportModel):
     cost_usd: float = 0.0
     notes: tuple[str, ...] = ()
     prompt_version: str | None = None
+    prompt_sha256: str | None = None  # of the masked prompt, when an LLM was asked
     created_at: str | None = None  # ISO 8601; set when the answer is cached
     cached: bool = False
 
@@ -154,8 +165,12 @@ class Report(ReportModel):
     analyzer: str
     candidates: tuple[Candidate, ...] = ()
     parent_chain: tuple[ChainLink, ...] = ()  # root first, the failing span last
+    parent_chain_elided: int = 0  # spans left out between the root and the links after it
     related_logs: tuple[LogLine, ...] = ()
     error_groups: tuple[GroupSummary, ...] = ()
+    also_failing: tuple[GroupSummary, ...] = ()  # failing as before, at the baseline rate
+    other_causes: tuple[RootCause, ...] = ()  # unrelated new failures in the same window
+    baseline: BaselineUsed | None = None
     remediation: tuple[str, ...] = ()
     tokens: TokenUsage = Field(default_factory=TokenUsage)
     cost_usd: float = 0.0
@@ -166,6 +181,7 @@ class Report(ReportModel):
     deploys: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     prompt_version: str | None = None
+    prompt_sha256: str | None = None  # of the masked prompt, when an LLM was asked
     links: dict[str, str] = Field(default_factory=dict)
     id: str = Field(default_factory=new_report_id)
 
@@ -183,6 +199,7 @@ class TraceReport(ReportModel):
     services: tuple[str, ...] = ()
     failing_span: ChainLink | None = None
     parent_chain: tuple[ChainLink, ...] = ()  # root first, the failing span last
+    parent_chain_elided: int = 0  # spans left out between the root and the links after it
     related_logs: tuple[LogLine, ...] = ()
     exception_type: str = ""
     exception_message: str = ""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aisher.analysis.evidence.model import Confidence, Evidence
-from aisher.analysis.evidence.ranking import ConfidenceAssessment, assess_confidence
+from aisher.analysis.evidence.confidence import ConfidenceAssessment, assess_evidence
+from aisher.analysis.evidence.model import Confidence, ErrorGroup, Evidence
 from aisher.analysis.evidence.trace import TraceEvidence
 from aisher.analysis.report import (
     Answer,
+    BaselineUsed,
     Candidate,
     ChainLink,
     GroupSummary,
@@ -22,12 +23,16 @@ from aisher.window import iso_from_ns
 
 MAX_CANDIDATES = 5
 MAX_GROUPS = 10
+MAX_CHRONIC_GROUPS = 5
+# A chain is the root, then the spans nearest the failure; the middle of a very deep one (a
+# recursive call, a broken parent link, hostile telemetry) is counted, not listed.
+MAX_CHAIN_TAIL = 20
 _STATUS_NAMES = {0: "unset", 1: "ok", 2: "error"}
 
 
 def final_confidence(evidence: Evidence, answer: Answer) -> ConfidenceAssessment:
     """Code decides confidence; an answer that disagrees with the ranking can only lower it."""
-    assessment = assess_confidence(evidence.suspects, evidence.failing_traces)
+    assessment = assess_evidence(evidence)
     named = answer.root_cause.service
     causes = [suspect.service for suspect in evidence.suspects if not suspect.symptom]
     if assessment.insufficient or not named or not causes or named == causes[0]:
@@ -78,24 +83,19 @@ def build_report(
                 kind=suspect.blame.value,
                 symptom=suspect.symptom,
                 reasons=suspect.reasons,
+                instance=suspect.instance,
             )
             for suspect in evidence.suspects[:MAX_CANDIDATES]
         ),
         parent_chain=chain_links(evidence.chain),
+        parent_chain_elided=chain_elided(evidence.chain),
         related_logs=tuple(_log_line(log) for log in evidence.related_logs),
-        error_groups=tuple(
-            GroupSummary(
-                service=group.service,
-                operation=group.operation,
-                exception_type=group.exception_type,
-                message=group.message_template,
-                count=group.count,
-                traces=group.trace_count,
-                origin=group.origin_count > 0,
-                stacktrace=group.stacktrace,
-            )
-            for group in evidence.groups[:MAX_GROUPS]
+        error_groups=tuple(_group_summary(group) for group in evidence.new_groups[:MAX_GROUPS]),
+        also_failing=tuple(
+            _group_summary(group) for group in evidence.chronic_groups[:MAX_CHRONIC_GROUPS]
         ),
+        other_causes=other_causes(evidence, root_cause.service),
+        baseline=_baseline(evidence),
         remediation=answer.remediation,
         tokens=answer.tokens,
         cost_usd=answer.cost_usd,
@@ -110,14 +110,58 @@ def build_report(
         ),
         notes=tuple(dict.fromkeys(notes)),
         prompt_version=answer.prompt_version,
+        prompt_sha256=answer.prompt_sha256,
         links=_trace_link(evidence.chain, signoz_url),
     )
 
 
+def _group_summary(group: ErrorGroup) -> GroupSummary:
+    return GroupSummary(
+        service=group.service,
+        operation=group.operation,
+        exception_type=group.exception_type,
+        message=group.message_template,
+        count=group.count,
+        traces=group.trace_count,
+        origin=group.origin_count > 0,
+        stacktrace=group.stacktrace,
+    )
+
+
+def other_causes(evidence: Evidence, named: str | None) -> tuple[RootCause, ...]:
+    """The new causes, unrelated to each other, that the root cause does not already name."""
+    causes = [s for s in evidence.suspects if not (s.symptom or s.chronic or s.beside)]
+    if not evidence.concurrent or not causes:
+        return ()
+    wanted = [causes[0].service, *evidence.concurrent]
+    return tuple(
+        RootCause(
+            service=suspect.service,
+            operation=suspect.operation,
+            exception_type=suspect.exception_type,
+            summary="; ".join(suspect.reasons[:2]),
+        )
+        for suspect in causes
+        if suspect.service in wanted and suspect.service != named
+    )
+
+
+def _baseline(evidence: Evidence) -> BaselineUsed | None:
+    if evidence.baseline is None:
+        return None
+    return BaselineUsed(
+        description=evidence.baseline.description,
+        windows=evidence.baseline.segments,
+        spans=evidence.baseline.spans,
+    )
+
+
 def chain_links(chain: Sequence[SpanRecord]) -> tuple[ChainLink, ...]:
-    """The representative chain from the root down to the failing span."""
+    """The representative chain from the root down to the failing span: the root and the
+    `MAX_CHAIN_TAIL` spans nearest the failure; `chain_elided` counts the spans in between."""
+    kept = chain if len(chain) <= MAX_CHAIN_TAIL + 1 else (*chain[:MAX_CHAIN_TAIL], chain[-1])
     links = []
-    for span in reversed(chain):
+    for span in reversed(kept):
         error = ""
         if span.has_error:
             error = span.exceptions[-1].type if span.exceptions else span.status_message
@@ -136,6 +180,11 @@ def chain_links(chain: Sequence[SpanRecord]) -> tuple[ChainLink, ...]:
     return tuple(links)
 
 
+def chain_elided(chain: Sequence[SpanRecord]) -> int:
+    """How many spans `chain_links` leaves out between the root and the spans below it."""
+    return max(len(chain) - MAX_CHAIN_TAIL - 1, 0)
+
+
 def build_trace_report(
     evidence: TraceEvidence, *, generated_at: str, signoz_url: str | None = None
 ) -> TraceReport:
@@ -150,6 +199,7 @@ def build_trace_report(
         services=evidence.services,
         failing_span=links[-1] if links else None,
         parent_chain=links,
+        parent_chain_elided=chain_elided(evidence.chain),
         related_logs=tuple(_log_line(log) for log in evidence.related_logs),
         exception_type=exception.type if exception else "",
         exception_message=exception.message if exception else "",

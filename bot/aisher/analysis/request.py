@@ -16,3 +16,6 @@ class AnalysisRequest:
     tenant: str = "default"
     channel: str | None = None
     refresh: bool = False  # bypass (and then refresh) the cache
+    # What asked (cli | slash | alert | reaction | button | api) and who: metrics and audit only.
+    trigger: str = "cli"
+    requester: str | None = None  # Slack user id, API key id, `alertmanager`

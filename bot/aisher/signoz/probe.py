@@ -3,7 +3,8 @@
 SigNoz moved traces from `signoz_index_v2` to `signoz_index_v3` (late 2024) and logs from
 `logs` to `logs_v2` (mid 2024); both old tables may linger on upgraded installs. SigNoz always
 reads the `distributed_*` tables, which exist on single-node installs too; a bare local table is
-the fallback. Optional columns (`resource`, `scope`, `_retention_days`, …) are never required.
+the fallback. Optional columns (`resource`, `body_v2`, `body_promoted`, `scope`,
+`_retention_days`, …) are never required: `dialect` reads them only where this probe saw them.
 """
 
 from __future__ import annotations

@@ -16,15 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from aisher.signoz.dialect import LogColumns, SpanColumns
+from aisher.signoz.span_conditions import failure_sql
 from aisher.telemetry import RESOURCE_ATTRIBUTE_KEYS, SPAN_ATTRIBUTE_KEYS
 from aisher.window import NS_PER_S, TimeWindow
 
 BUCKET_SECONDS = 1800
 # Exception events happen after their span starts; allow for long spans past the window end.
 EXCEPTION_SLACK_NS = 3600 * NS_PER_S
+ERROR_SEVERITY = 17  # OTLP severity number of ERROR; FATAL is 21
 PEER_KEYS = ("peer.service", "db.system", "messaging.system", "server.address", "net.peer.name")
 
 
@@ -73,35 +76,52 @@ def log_time_filter(columns: LogColumns, alias: str = "") -> str:
     return text
 
 
-def span_select(columns: SpanColumns, alias: str = "s", *, all_attributes: bool = False) -> str:
-    """The columns a SpanRecord is built from, in `repository.SPAN_FIELDS` order."""
-    a = f"{alias}."
-    if all_attributes:
-        attrs, nums = f"{a}{columns.attributes}", f"{a}{columns.numbers}"
+def span_select(
+    columns: SpanColumns, alias: str = "s", *, all_attributes: bool = False, complete: bool = False
+) -> str:
+    """The columns a SpanRecord is built from, in `repository.SPAN_FIELDS` order.
+
+    `complete` adds what a span is rebuilt from in full (`StoredSpan`): every resource
+    attribute, the bool attributes, the numeric kind, flags and trace state.
+    """
+    c, a = columns, f"{alias}."
+    if all_attributes or complete:
+        attrs, nums = f"{a}{c.attributes}", f"{a}{c.numbers}"
     else:
-        attrs = f"mapFilter((k, v) -> has({{attr_keys:Array(String)}}, k), {a}{columns.attributes})"
-        nums = f"mapFilter((k, v) -> has({{attr_keys:Array(String)}}, k), {a}{columns.numbers})"
-    resources = (
-        f"mapFilter((k, v) -> has({{resource_keys:Array(String)}}, k), {a}{columns.resources})"
-    )
-    return ", ".join(
-        (
-            f"toString({a}{columns.trace_id}) AS trace_id",
-            f"{a}{columns.span_id} AS span_id",
-            f"{a}{columns.parent_span_id} AS parent_span_id",
-            f"{a}{columns.service} AS service",
-            f"{a}name AS operation",
-            f"{a}{columns.kind} AS kind",
-            f"toUnixTimestamp64Nano({a}timestamp) AS start_ns",
-            f"{a}{columns.duration} AS duration_ns",
-            f"{a}{columns.status_code} AS status_code",
-            f"{a}{columns.status_message} AS status_message",
-            f"{a}{columns.http_status} AS http_status",
-            f"{attrs} AS attrs",
-            f"{nums} AS numbers",
-            f"{resources} AS resources",
-        )
-    )
+        attrs = f"mapFilter((k, v) -> has({{attr_keys:Array(String)}}, k), {a}{c.attributes})"
+        nums = f"mapFilter((k, v) -> has({{attr_keys:Array(String)}}, k), {a}{c.numbers})"
+    if complete:
+        resources = f"{a}{c.resources}"
+    else:
+        keys = "{resource_keys:Array(String)}"
+        resources = f"mapFilter((k, v) -> has({keys}, k), {a}{c.resources})"
+    selected = [
+        f"toString({a}{c.trace_id}) AS trace_id",
+        f"{a}{c.span_id} AS span_id",
+        f"{a}{c.parent_span_id} AS parent_span_id",
+        f"{c.service_of(alias)} AS service",
+        f"{a}name AS operation",
+        f"{a}{c.kind} AS kind",
+        f"toUnixTimestamp64Nano({a}timestamp) AS start_ns",
+        f"{a}{c.duration} AS duration_ns",
+        f"{a}{c.status_code} AS status_code",
+        f"{a}{c.status_message} AS status_message",
+        f"{a}{c.http_status} AS http_status",
+        f"{attrs} AS attrs",
+        f"{nums} AS numbers",
+        f"{resources} AS resources",
+    ]
+    resource_json = c.resource_json_select(alias)
+    if resource_json:
+        selected.append(resource_json)
+    if complete:
+        selected += [
+            f"{a}kind AS kind_number",
+            f"{a}{c.bools} AS bools",
+            f"{a}{c.flags} AS flags" if c.flags else "toUInt32(0) AS flags",
+            f"{a}{c.trace_state} AS trace_state" if c.trace_state else "'' AS trace_state",
+        ]
+    return ", ".join(selected)
 
 
 def _key_params() -> dict[str, Any]:
@@ -158,71 +178,159 @@ def failing_trace_spans(
     window: TimeWindow,
     max_traces: int,
     distributed: bool = False,
+    logs_table: str | None = None,
+    log_columns: LogColumns | None = None,
 ) -> Sql:
     """The corrected golden query: every span of the failing traces that involve `service`.
 
-    A failing trace has at least one span of the service and at least one error span, in the
-    window; the newest `max_traces` are kept. Each span comes with its exception rows from
-    `signoz_error_index_v2` (joined on `trace_id = traceID AND span_id = spanID`), one result
-    row per exception, so spans without exceptions appear once with empty exception columns.
-    Non-error spans are returned too: finding where an error started needs the whole tree.
+    A failing trace has at least one span of the service and at least one failing span
+    (`span_conditions.failure_sql`: an error status, or an HTTP 5xx or gRPC error code left
+    with the status unset), in the window; with `logs_table`, a trace with an ERROR-or-worse
+    log fails too. The newest `max_traces` are kept. Each span comes with its exception rows
+    from `signoz_error_index_v2` (joined on `trace_id = traceID AND span_id = spanID`), one
+    result row per exception, so spans without exceptions appear once with empty exception
+    columns. Non-error spans are returned too: finding where an error started needs the whole
+    tree.
     """
     c = columns
-    # Exception rows of the window are few; filtering them by the failing traces as well would
-    # make ClickHouse evaluate the `failing` CTE a second time.
+    service_name, failing = c.service_of(), failure_sql(c)
+    if logs_table and log_columns:
+        logged = (
+            f"{c.trace_id} {_global(distributed)}IN ({error_log_traces(logs_table, log_columns)})"
+        )
+        failing = f"({failing} OR {logged})"
+    chosen = (
+        f"SELECT {c.trace_id} AS tid FROM {spans_table}"
+        f" WHERE {span_time_filter(c)} AND ({service_name} = {{service:String}} OR {failing})"
+        " GROUP BY tid"
+        f" HAVING countIf({service_name} = {{service:String}}) > 0 AND countIf({failing}) > 0"
+        " ORDER BY max(timestamp) DESC LIMIT {max_traces:UInt32}"
+    )
+    params = {"service": service, "max_traces": max_traces}
+    return _spans_of_traces(
+        spans_table, errors_table, c, chosen, window=window, params=params, distributed=distributed
+    )
+
+
+def slow_trace_spans(
+    spans_table: str,
+    errors_table: str | None,
+    columns: SpanColumns,
+    *,
+    service: str,
+    operations: Sequence[str],
+    window: TimeWindow,
+    max_traces: int,
+    distributed: bool = False,
+) -> Sql:
+    """Every span of the traces where `service` spent longest in one of `operations`.
+
+    The `max_traces` traces whose slowest span of those operations took longest are kept;
+    spans come as in `failing_trace_spans`.
+    """
+    c = columns
+    chosen = (
+        f"SELECT {c.trace_id} AS tid FROM {spans_table}"
+        f" WHERE {span_time_filter(c)} AND {c.service_of()} = {{service:String}}"
+        " AND name IN {operations:Array(String)}"
+        f" GROUP BY tid ORDER BY max({c.duration}) DESC LIMIT {{max_traces:UInt32}}"
+    )
+    params = {"service": service, "operations": list(operations), "max_traces": max_traces}
+    return _spans_of_traces(
+        spans_table, errors_table, c, chosen, window=window, params=params, distributed=distributed
+    )
+
+
+def _spans_of_traces(
+    spans_table: str,
+    errors_table: str | None,
+    columns: SpanColumns,
+    chosen: str,
+    *,
+    window: TimeWindow,
+    params: dict[str, Any],
+    distributed: bool,
+) -> Sql:
+    """Every span, with its exception rows, of the traces `chosen` (a query of `tid`s)."""
+    c = columns
+    # Exception rows of the window are few; filtering them by the chosen traces as well would
+    # make ClickHouse evaluate the `chosen` CTE a second time.
     exception_columns, join = _exception_join(errors_table, c, "1", distributed)
     text = (
-        "WITH failing AS ("
-        f"SELECT {c.trace_id} AS tid FROM {spans_table}"
-        f" WHERE {span_time_filter(c)} AND ({c.service} = {{service:String}} OR {c.has_error})"
-        " GROUP BY tid"
-        f" HAVING countIf({c.service} = {{service:String}}) > 0 AND countIf({c.has_error}) > 0"
-        " ORDER BY max(timestamp) DESC LIMIT {max_traces:UInt32})"
+        f"WITH chosen AS ({chosen})"
         f" SELECT {span_select(c)}, {exception_columns}"
         f" FROM {spans_table} AS s {join}"
         f" WHERE {span_time_filter(c, 's')}"
-        f" AND s.{c.trace_id} {_global(distributed)}IN (SELECT tid FROM failing)"
+        f" AND s.{c.trace_id} {_global(distributed)}IN (SELECT tid FROM chosen)"
         f" ORDER BY s.{c.trace_id}, s.timestamp"
     )
-    params = {
-        **window_params(window),
-        **_key_params(),
-        "service": service,
-        "max_traces": max_traces,
-        "exceptions_end_ns": window.end_ns + EXCEPTION_SLACK_NS,
-    }
+    return Sql(
+        text,
+        {
+            **window_params(window),
+            **_key_params(),
+            **params,
+            "exceptions_end_ns": window.end_ns + EXCEPTION_SLACK_NS,
+        },
+    )
+
+
+def error_log_traces(logs_table: str, columns: LogColumns) -> str:
+    """A subquery of the trace ids with an ERROR-or-worse log in the window (`window_params`)."""
+    return (
+        f"SELECT trace_id FROM {logs_table} WHERE {log_time_filter(columns)}"
+        f" AND severity_number >= {ERROR_SEVERITY} AND trace_id != ''"
+    )
+
+
+def service_stats(
+    spans_table: str,
+    columns: SpanColumns,
+    *,
+    window: TimeWindow,
+    baseline: Sequence[TimeWindow] = (),
+) -> Sql:
+    """Span and failing-span counts per service in the window and in the baseline: the given
+    segments (see `comparison_queries`), or else the equal stretch before the window."""
+    c = columns
+    segments = list(baseline) or [window.baseline()]
+    prefixes = [f"g{index}_" for index in range(len(segments) + 1)]
+    in_window = (
+        "timestamp >= fromUnixTimestamp64Nano({g0_start_ns:Int64})"
+        " AND timestamp < fromUnixTimestamp64Nano({g0_end_ns:Int64})"
+    )
+    failing = failure_sql(c)
+    anywhere = " OR ".join(f"({span_time_filter(c, '', prefix)})" for prefix in prefixes)
+    text = (
+        f"SELECT {c.service_of()} AS service,"
+        f" countIf({in_window}) AS spans,"
+        f" countIf({in_window} AND {failing}) AS errors,"
+        f" countIf(NOT ({in_window})) AS baseline_spans,"
+        f" countIf(NOT ({in_window}) AND {failing}) AS baseline_errors"
+        f" FROM {spans_table} WHERE ({anywhere}) AND service != ''"
+        " GROUP BY service ORDER BY errors DESC, spans DESC LIMIT 5000"
+    )
+    params: dict[str, Any] = {}
+    for prefix, segment in zip(prefixes, (window, *segments), strict=True):
+        params.update(window_params(segment, prefix))
     return Sql(text, params)
 
 
-def service_stats(spans_table: str, columns: SpanColumns, *, window: TimeWindow) -> Sql:
-    """Span and error counts per service in the window and in the equal baseline before it."""
+def version_history(
+    spans_table: str, columns: SpanColumns, *, window: TimeWindow, since: datetime | None = None
+) -> Sql:
+    """Every `service.version` each service reported from `since` (else the start of the
+    baseline before the window) to the window's end."""
     c = columns
-    both = window.extended_back(2)
-    in_window = "timestamp >= fromUnixTimestamp64Nano({split_ns:Int64})"
+    scanned = window.extended_back(2) if since is None else TimeWindow(since, window.end)
     text = (
-        f"SELECT {c.service} AS service,"
-        f" countIf({in_window}) AS spans,"
-        f" countIf({in_window} AND {c.has_error}) AS errors,"
-        f" countIf(NOT ({in_window})) AS baseline_spans,"
-        f" countIf(NOT ({in_window}) AND {c.has_error}) AS baseline_errors"
-        f" FROM {spans_table} WHERE {span_time_filter(c)} AND {c.service} != ''"
-        " GROUP BY service ORDER BY errors DESC, spans DESC LIMIT 5000"
-    )
-    return Sql(text, {**window_params(both), "split_ns": window.start_ns})
-
-
-def version_history(spans_table: str, columns: SpanColumns, *, window: TimeWindow) -> Sql:
-    """Every `service.version` each service reported in the window and the baseline before it."""
-    c = columns
-    text = (
-        f"SELECT {c.service} AS service, {c.resources}['service.version'] AS version,"
+        f"SELECT {c.service_of()} AS service, {c.resource_of('service.version')} AS version,"
         " toUnixTimestamp64Nano(min(timestamp)) AS first_ns,"
         " toUnixTimestamp64Nano(max(timestamp)) AS last_ns, count() AS spans"
-        f" FROM {spans_table} WHERE {span_time_filter(c)} AND {c.service} != ''"
-        f" AND {c.resources}['service.version'] != ''"
+        f" FROM {spans_table} WHERE {span_time_filter(c)} AND service != '' AND version != ''"
         " GROUP BY service, version ORDER BY service, first_ns LIMIT 5000"
     )
-    return Sql(text, window_params(window.extended_back(2)))
+    return Sql(text, window_params(scanned))
 
 
 def call_edges(
@@ -231,13 +339,13 @@ def call_edges(
     """Calls between services: child spans whose parent span belongs to another service."""
     c = columns
     text = (
-        f"SELECT p.service AS caller, ch.{c.service} AS callee, count() AS calls,"
+        f"SELECT p.service AS caller, {c.service_of('ch')} AS callee, count() AS calls,"
         f" countIf(ch.{c.has_error}) AS errors"
         f" FROM {spans_table} AS ch {_global(distributed)}INNER JOIN ("
-        f"SELECT {c.trace_id} AS tid, {c.span_id} AS sid, {c.service} AS service"
+        f"SELECT {c.trace_id} AS tid, {c.span_id} AS sid, {c.service_of()} AS service"
         f" FROM {spans_table} WHERE {span_time_filter(c)}) AS p"
         f" ON ch.{c.trace_id} = p.tid AND ch.{c.parent_span_id} = p.sid"
-        f" WHERE {span_time_filter(c, 'ch')} AND ch.{c.service} != p.service"
+        f" WHERE {span_time_filter(c, 'ch')} AND callee != p.service"
         " GROUP BY caller, callee ORDER BY calls DESC LIMIT 2000"
     )
     return Sql(text, window_params(window))
@@ -252,7 +360,7 @@ def peer_calls(spans_table: str, columns: SpanColumns, *, window: TimeWindow) ->
         + ", '')"
     )
     text = (
-        f"SELECT {c.service} AS caller, {peer} AS peer, count() AS calls,"
+        f"SELECT {c.service_of()} AS caller, {peer} AS peer, count() AS calls,"
         f" countIf({c.has_error}) AS errors"
         f" FROM {spans_table} WHERE {span_time_filter(c)} AND {c.kind} IN ('Client', 'Producer')"
         " GROUP BY caller, peer HAVING peer != '' ORDER BY calls DESC LIMIT 2000"
@@ -263,8 +371,8 @@ def peer_calls(spans_table: str, columns: SpanColumns, *, window: TimeWindow) ->
 def known_services(spans_table: str, columns: SpanColumns, *, window: TimeWindow) -> Sql:
     c = columns
     text = (
-        f"SELECT DISTINCT {c.service} AS service FROM {spans_table}"
-        f" WHERE {span_time_filter(c)} AND {c.service} != '' ORDER BY service LIMIT 5000"
+        f"SELECT DISTINCT {c.service_of()} AS service FROM {spans_table}"
+        f" WHERE {span_time_filter(c)} AND service != '' ORDER BY service LIMIT 5000"
     )
     return Sql(text, window_params(window))
 
@@ -294,18 +402,27 @@ def related_logs(
     trace_ids: Sequence[str],
     window: TimeWindow,
     limit: int,
+    min_severity: int = 0,
 ) -> Sql:
-    """Logs of the given traces in the window, newest first."""
+    """Logs of the given traces in the window, newest first; with `min_severity`, only logs of
+    that OTLP severity number or worse (17 is ERROR)."""
     c = columns
     text = (
         f"SELECT {c.timestamp_ns} AS time_ns, severity_text, severity_number,"
-        f" {c.service} AS service, body, trace_id, span_id, id,"
+        f" {c.service_of()} AS service, {', '.join(c.body_selects())}, trace_id, span_id, id,"
         f" mapFilter((k, v) -> length(v) < 512, {c.attributes}) AS attrs"
         f" FROM {logs_table}"
         f" WHERE {log_time_filter(c)} AND trace_id IN {{trace_ids:Array(String)}}"
+        " AND severity_number >= {min_severity:UInt8}"
         " ORDER BY time_ns DESC LIMIT {limit:UInt32}"
     )
-    return Sql(text, {**window_params(window), "trace_ids": list(trace_ids), "limit": limit})
+    params = {
+        **window_params(window),
+        "trace_ids": list(trace_ids),
+        "limit": limit,
+        "min_severity": min_severity,
+    }
+    return Sql(text, params)
 
 
 def trace_bounds(summary_table: str, *, trace_id: str) -> Sql:
@@ -345,3 +462,86 @@ def trace_spans(
         "exceptions_end_ns": window.end_ns + EXCEPTION_SLACK_NS,
     }
     return Sql(text, params)
+
+
+def stored_spans(
+    spans_table: str,
+    errors_table: str | None,
+    columns: SpanColumns,
+    *,
+    window: TimeWindow,
+    trace_ids: Sequence[str] = (),
+    services: Sequence[str] = (),
+    limit: int,
+    distributed: bool = False,
+) -> Sql:
+    """Every span of the given traces, or of the given services, in full, newest first.
+
+    Each span comes with its exception rows, as in `failing_trace_spans`. Spans of either set
+    are returned (pass one set or both); `limit` rows at most, so a caller can tell a cut
+    result by asking for one row more than it keeps.
+    """
+    c = columns
+    span_match = [f"s.{c.trace_id} IN {{trace_ids:Array(String)}}"] if trace_ids else []
+    error_match = ["traceID IN {trace_ids:Array(String)}"] if trace_ids else []
+    if services:
+        span_match.append(f"{c.service_of('s')} IN {{services:Array(String)}}")
+        error_match.append("serviceName IN {services:Array(String)}")
+    if not span_match:
+        raise ValueError("stored_spans needs trace ids or services")
+    exception_columns, join = _exception_join(
+        errors_table, c, f"({' OR '.join(error_match)})", distributed
+    )
+    text = (
+        f"SELECT {span_select(c, complete=True)}, {exception_columns}"
+        f" FROM {spans_table} AS s {join}"
+        f" WHERE {span_time_filter(c, 's')} AND ({' OR '.join(span_match)})"
+        f" ORDER BY s.timestamp DESC, s.{c.span_id} LIMIT {{limit:UInt32}}"
+    )
+    params = {
+        **window_params(window),
+        "trace_ids": list(trace_ids),
+        "services": list(services),
+        "limit": limit,
+        "exceptions_end_ns": window.end_ns + EXCEPTION_SLACK_NS,
+    }
+    return Sql(text, params)
+
+
+def stored_logs(
+    logs_table: str,
+    columns: LogColumns,
+    *,
+    trace_ids: Sequence[str],
+    window: TimeWindow,
+    limit: int,
+) -> Sql:
+    """Every log record of the given traces in the window, in full, newest first."""
+    c = columns
+    selected = [
+        f"{c.timestamp_ns} AS time_ns",
+        "observed_timestamp AS observed_ns",
+        "severity_text",
+        "severity_number",
+        f"{c.service_of()} AS service",
+        *c.body_selects(),
+        "trace_id",
+        "span_id",
+        "trace_flags",
+        f"{c.attributes} AS attrs",
+        f"{c.numbers} AS numbers",
+        f"{c.bools} AS bools",
+        f"{c.resources} AS resources",
+        "scope_name",
+        "scope_version",
+        f"{c.scope_attributes} AS scope_attrs",
+    ]
+    resource_json = c.resource_json_select()
+    if resource_json:
+        selected.append(resource_json)
+    text = (
+        f"SELECT {', '.join(selected)} FROM {logs_table}"
+        f" WHERE {log_time_filter(c)} AND trace_id IN {{trace_ids:Array(String)}}"
+        " ORDER BY time_ns DESC, id LIMIT {limit:UInt32}"
+    )
+    return Sql(text, {**window_params(window), "trace_ids": list(trace_ids), "limit": limit})

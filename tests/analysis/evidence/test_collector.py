@@ -132,6 +132,29 @@ class TestEvidenceCollector:
         assert any("Roll back payment" in step for step in report.remediation)
         assert report.candidates[0].evidence
 
+    async def test_window_is_compared_with_its_baseline(
+        self, collector_and_incident: tuple[EvidenceCollector, Incident]
+    ) -> None:
+        """The KeyError is new; the search failures, there before, are chronic and reported
+        apart; the report says which baseline was used."""
+        collector, incident = collector_and_incident
+        evidence = await collector.collect(AnalysisRequest("frontend", last(incident)))
+        key_error = next(g for g in evidence.groups if g.exception_type == "KeyError")
+        shard = next(g for g in evidence.groups if g.message_template == "index shard unavailable")
+        assert key_error.trend is not None
+        assert (key_error.trend.count, key_error.trend.baseline_count) == (6, 0)
+        assert not key_error.chronic
+        assert shard.chronic
+        report = await AnalysisEngine(collector).analyze(
+            AnalysisRequest("frontend", last(incident))
+        )
+        assert {(g.service, g.operation) for g in report.also_failing} == {
+            ("search", "GET /q"),
+            ("frontend", "GET /search"),
+        }
+        assert report.baseline is not None
+        assert "30 min before the window" in report.baseline.description
+
 
 @pytest.fixture
 async def secret_incident(

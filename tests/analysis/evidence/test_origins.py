@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aisher.analysis.evidence.model import BlameKind
+from aisher.analysis.evidence.model import BlameKind, BlameNote
 from aisher.analysis.evidence.origins import TraceTree, find_origins, origin_spans
 from tests.support.traces import TraceBuilder
 
@@ -124,3 +124,86 @@ class TestBlame:
         trace.span("pricing", "GET /price", parent=call, duration_ms=3)
         (origin,) = find_origins(trace.spans, SERVICES | {"pricing"})
         assert (origin.blamed, origin.blame) == ("checkout", BlameKind.SERVICE)
+
+
+def pool_exhausted(message: str) -> TraceBuilder:
+    """checkout's query never reaches postgres: its client span fails with `message`."""
+    trace = TraceBuilder()
+    root = trace.span("checkout", "POST /checkout", error=True)
+    trace.span(
+        "checkout",
+        "SELECT orders",
+        parent=root,
+        kind="Client",
+        error=True,
+        message=message,
+        attributes={"db.system": "postgresql"},
+    )
+    return trace
+
+
+class TestClientSideFailures:
+    def test_exhausted_pool_blames_the_caller(self) -> None:
+        """A client span that never reached the database because the pool was dry blames
+        the calling service, with the database kept as context."""
+        trace = pool_exhausted("QueuePool limit of size 5 overflow 10 reached, timeout 30.00")
+        (origin,) = find_origins(trace.spans, SERVICES)
+        assert (origin.blamed, origin.blame, origin.note) == (
+            "checkout",
+            BlameKind.SERVICE,
+            BlameNote.EXHAUSTED,
+        )
+        assert origin.context == "postgresql"
+
+    def test_refused_connection_still_blames_the_dependency(self) -> None:
+        """The database refusing the connection is the database's failure."""
+        trace = pool_exhausted("connection refused")
+        (origin,) = find_origins(trace.spans, SERVICES)
+        assert (origin.blamed, origin.blame) == ("postgresql", BlameKind.DEPENDENCY)
+
+    def test_unreachable_service_named_in_the_message_is_blamed(self) -> None:
+        """'No instances available for X' blames X even though X recorded nothing."""
+        trace = TraceBuilder()
+        trace.span(
+            "checkout",
+            "POST /checkout",
+            error=True,
+            exception=("IllegalStateException", "No instances available for shipping"),
+        )
+        (origin,) = find_origins(trace.spans, SERVICES)
+        assert (origin.blamed, origin.blame, origin.note) == (
+            "shipping",
+            BlameKind.SERVICE,
+            BlameNote.NAMED,
+        )
+
+    def test_named_component_beats_a_bare_address(self) -> None:
+        """A client span whose peer is only an address blames the service its message names."""
+        trace = TraceBuilder()
+        root = trace.span("checkout", "POST /checkout", error=True)
+        trace.span(
+            "checkout",
+            "POST",
+            parent=root,
+            kind="Client",
+            error=True,
+            message="connection refused to payment:8443",
+            attributes={"server.address": "10.0.4.17"},
+        )
+        (origin,) = find_origins(trace.spans, SERVICES)
+        assert origin.blamed == "payment"
+
+    def test_named_component_counts_after_other_calls_succeeded(self) -> None:
+        """A request that read its database fine, then found no instance of shipping, blames
+        shipping: the successful query does not hide the named failure."""
+        trace = TraceBuilder()
+        root = trace.span(
+            "checkout",
+            "POST /checkout",
+            error=True,
+            exception=("IllegalStateException", "No instances available for shipping"),
+        )
+        trace.span("checkout", "SELECT cart", parent=root, kind="Client",
+                   attributes={"db.system": "postgresql"})  # fmt: skip
+        (origin,) = find_origins(trace.spans, SERVICES)
+        assert origin.blamed == "shipping"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from aisher.analysis.evidence.builder import build_evidence
-from aisher.analysis.evidence.model import BlameKind, Confidence
+from aisher.analysis.evidence.model import BlameKind, Confidence, VersionChange
 from aisher.analysis.evidence.origins import find_origins
 from aisher.analysis.evidence.ranking import (
     anomaly,
@@ -198,3 +198,36 @@ class TestBuildEvidence:
         )
         assert top_group.origin_count == 12
         assert evidence.known_ids() >= {o.trace_id for o in evidence.origins}
+
+
+def versioned_failures(count: int, service: str, version: str) -> list[SpanRecord]:
+    """`count` traces where `service` at `version` fails under frontend."""
+    spans: list[SpanRecord] = []
+    for _ in range(count):
+        trace = TraceBuilder()
+        root = trace.span("frontend", "GET /x", error=True)
+        trace.span(service, "op", parent=root, error=True, version=version, message="boom")
+        spans += trace.spans
+    return spans
+
+
+class TestDeployVersions:
+    DEPLOY = VersionChange("search", "1.0", "1.1", WINDOW.start_ns)
+
+    def test_failures_only_on_the_new_version_weigh_most(self) -> None:
+        """A deploy whose new version alone fails adds more than a deploy alone."""
+        on_new = rank_suspects(
+            find_origins(versioned_failures(4, "search", "1.1"), SERVICES), 4, STATS, [self.DEPLOY]
+        )[0]
+        unversioned = rank_suspects(
+            find_origins(versioned_failures(4, "search", ""), SERVICES), 4, STATS, [self.DEPLOY]
+        )[0]
+        assert on_new.score > unversioned.score
+        assert "only its new version 1.1 fails" in on_new.reasons
+
+    def test_failures_of_the_old_version_get_no_deploy_credit(self) -> None:
+        """Failures that all run the old version predate the release: the deploy is ignored."""
+        (suspect, *_) = rank_suspects(
+            find_origins(versioned_failures(4, "search", "1.0"), SERVICES), 4, STATS, [self.DEPLOY]
+        )
+        assert suspect.deploy is None

@@ -10,16 +10,20 @@ event loop (Slack acks, webhooks) never waits behind them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import difflib
 from functools import partial
 
+from aisher.analysis.evidence.baseline import Baseline, WindowComparison
 from aisher.analysis.evidence.builder import build_evidence, representative_origin, with_context
+from aisher.analysis.evidence.latency_story import slowed_operations, with_latency
 from aisher.analysis.evidence.model import Evidence
 from aisher.analysis.evidence.trace import TRACE_ID, TraceEvidence, trace_evidence
 from aisher.analysis.masking.masker import Masker
 from aisher.analysis.masking.redaction import redact_evidence
 from aisher.analysis.request import AnalysisRequest
 from aisher.errors import InputError, UnknownServiceError, UnknownTraceError, WindowError
+from aisher.signoz.queries import ERROR_SEVERITY
 from aisher.signoz.repository import SignozRepository
 from aisher.telemetry import (
     CallEdge,
@@ -32,6 +36,8 @@ from aisher.telemetry import (
 from aisher.window import TimeWindow, iso
 
 MAX_SUGGESTIONS = 3
+MAX_ERROR_LOGS = 2000
+MAX_SLOW_TRACES = 200
 HISTORY_GROUPS = 10
 LOG_TRACES = 5
 
@@ -58,15 +64,25 @@ class EvidenceCollector:
         """The masked evidence for a request."""
         masker = Masker()
         service, window = request.service.strip(), request.window
-        stats = await self._repository.service_stats(window)
+        baseline = Baseline.for_window(window)
+        segments = baseline.segments
+        stats = await self._repository.service_stats(window, segments)
         own = next((item for item in stats if item.service == service), None)
         if own is None or own.spans == 0:
             await self._refuse_unknown(service, window, seen_before=own is not None)
-        failing, versions, edges = await asyncio.gather(
-            self._repository.failing_traces(service, window),
-            self._repository.version_history(window),
+        repository = self._repository
+        failing, versions, edges, operations, signatures, instances = await asyncio.gather(
+            repository.failing_traces(service, window),
+            repository.version_history(window, since=baseline.before.start),
             self._call_edges(window),
+            repository.operation_stats(window, segments),
+            repository.error_signatures(window, segments),
+            repository.instance_stats(window),
         )
+        error_logs = await repository.related_logs(
+            failing.trace_ids, window, MAX_ERROR_LOGS, min_severity=ERROR_SEVERITY
+        )
+        comparison = WindowComparison(baseline, operations, signatures, instances)
         # Message templates are derived from masked text: secrets must be masked before
         # normalisation can break them apart.
         evidence = await asyncio.to_thread(
@@ -81,10 +97,21 @@ class EvidenceCollector:
                 truncated=failing.truncated,
                 max_traces=self._max_traces,
                 mask=masker.mask,
+                comparison=comparison,
+                error_logs=error_logs,
             )
         )
+        slowed = slowed_operations(evidence)
+        if slowed:
+            slow = await repository.slow_traces(
+                service, slowed, window, min(self._max_traces, MAX_SLOW_TRACES)
+            )
+            evidence = await asyncio.to_thread(
+                with_latency, evidence, slow.spans, stats, comparison
+            )
         evidence = await self._attach_context(evidence)
-        return await asyncio.to_thread(redact_evidence, evidence, masker)
+        evidence = await asyncio.to_thread(redact_evidence, evidence, masker)
+        return mask_comparisons(evidence, masker)
 
     async def collect_trace(
         self, trace_id: str, *, hint: TimeWindow | None = None
@@ -177,5 +204,33 @@ def prioritise_logs(logs: list[LogRecord], focus_span_id: str) -> list[LogRecord
             log.span_id != focus_span_id if focus_span_id else True,
             _SEVERITY_RANK.get(log.severity.upper(), 3),
             -log.time_ns,
+        ),
+    )
+
+
+def mask_comparisons(evidence: Evidence, masker: Masker) -> Evidence:
+    """Mask what `redact_evidence` does not cover: the baseline comparisons and the fields they
+    add to suspects and origins (instances, counterparts, the other side of a call, concurrent
+    causes), with the same masker so a name gets the same placeholder everywhere."""
+    return dataclasses.replace(
+        evidence,
+        suspects=tuple(
+            dataclasses.replace(
+                suspect,
+                instance=masker.mask(suspect.instance),
+                beside=masker.mask(suspect.beside),
+            )
+            for suspect in evidence.suspects
+        ),
+        latency=tuple(
+            dataclasses.replace(
+                row, service=masker.mask(row.service), operation=masker.mask(row.operation)
+            )
+            for row in evidence.latency
+        ),
+        concurrent=tuple(masker.mask(name) for name in evidence.concurrent),
+        origins=tuple(
+            dataclasses.replace(origin, context=masker.mask(origin.context))
+            for origin in evidence.origins
         ),
     )

@@ -49,6 +49,34 @@ def group_key(service: str, operation: str, exception_type: str, template: str) 
     return digest.hexdigest()[:16]
 
 
+class GroupKeyer:
+    """The error group of a failing span: its failure, message template and key.
+
+    `mask` is applied to each message before it is normalised: normalising first would cut
+    secrets into pieces (`xoxb-1-…` → `xoxb-<n>-…`) that the masker no longer recognises.
+    Templates are cached: the same message recurs across thousands of spans.
+    """
+
+    def __init__(self, mask: Callable[[str], str] = str) -> None:
+        self._mask = mask
+        self._templates: dict[str, str] = {}
+
+    def template(self, message: str) -> str:
+        template = self._templates.get(message)
+        if template is None:
+            template = self._templates[message] = normalize_message(self._mask(message))
+        return template
+
+    def parts(self, span: SpanRecord) -> tuple[Failure, tuple[str, str, str, str]]:
+        """The span's failure and its group's (service, operation, type, template)."""
+        failure = describe_span_failure(span)
+        template = self.template(failure.message)
+        return failure, (span.service, span.operation, failure.exception_type, template)
+
+    def key(self, span: SpanRecord) -> str:
+        return group_key(*self.parts(span)[1])
+
+
 class _Accumulator:
     __slots__ = (
         "count",
@@ -80,23 +108,20 @@ def group_errors(
     spans: Iterable[SpanRecord],
     origins: frozenset[tuple[str, str]],
     mask: Callable[[str], str] = str,
+    *,
+    keyer: GroupKeyer | None = None,
 ) -> list[ErrorGroup]:
     """Error groups of the error spans, origins first, then most frequent first.
 
     `origins` holds the (trace id, span id) of every origin span. `mask` is applied to each
-    message before it is normalised: normalising first would cut secrets into pieces
-    (`xoxb-1-…` → `xoxb-<n>-…`) that the masker no longer recognises.
+    message before it is normalised (see `GroupKeyer`; pass a `keyer` to share its cache).
     """
+    keyer = keyer or GroupKeyer(mask)
     accumulators: dict[tuple[str, str, str, str], _Accumulator] = {}
-    templates: dict[str, str] = {}  # the same message recurs across thousands of spans
     for span in spans:
         if not span.has_error:
             continue
-        failure = describe_span_failure(span)
-        template = templates.get(failure.message)
-        if template is None:
-            template = templates[failure.message] = normalize_message(mask(failure.message))
-        key = (span.service, span.operation, failure.exception_type, template)
+        failure, key = keyer.parts(span)
         acc = accumulators.get(key)
         if acc is None:
             acc = accumulators[key] = _Accumulator()

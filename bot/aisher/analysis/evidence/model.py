@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from aisher.signoz.comparisons import OperationStats
 from aisher.telemetry import CallEdge, GroupHistory, LogRecord, ServiceStats, SpanRecord
 from aisher.window import TimeWindow
 
@@ -22,6 +23,40 @@ class Confidence(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
+
+
+class BlameNote(StrEnum):
+    """What, beyond the span tree, decided where a trace's failure was blamed."""
+
+    NONE = ""
+    EXHAUSTED = "exhausted"  # the caller's own pool, queue or breaker turned the call away
+    NAMED = "named"  # the failure message names the component it could not reach
+    SLOW = "slow"  # the latency was followed down to the span whose own time grew
+    INSTANCE = "instance"  # only one instance of the caller fails to reach a healthy peer
+
+
+@dataclass(frozen=True, slots=True)
+class GroupTrend:
+    """One error group's failing spans in the whole window against its baseline rate.
+
+    `expected` is what the group's baseline rate (per span of its operation) predicts for the
+    window's traffic; a chronic group was there before at about the same rate.
+    """
+
+    count: int
+    baseline_count: int
+    expected: float
+    chronic: bool
+    lift: float  # 0..1: how much of `count` the baseline does not explain
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineSummary:
+    """Which stretches of time the window was compared with, and how much they held."""
+
+    description: str
+    segments: tuple[TimeWindow, ...]
+    spans: int  # spans of the asked service in all segments together
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +79,11 @@ class ErrorGroup:
     sample_span_ids: tuple[str, ...] = ()
     signoz_group_ids: tuple[str, ...] = ()
     versions: tuple[str, ...] = ()
+    trend: GroupTrend | None = None  # None: the baseline query did not cover this group
+
+    @property
+    def chronic(self) -> bool:
+        return self.trend is not None and self.trend.chronic
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +95,10 @@ class TraceOrigin:
     blamed: str
     blame: BlameKind
     path: tuple[str, ...]  # services from the origin up to the root, consecutive repeats folded
+    note: BlameNote = BlameNote.NONE
+    context: str = ""  # the other side: the peer of an exhausted client, the caller of a slow span
+    group: str = ""  # key of the error group of `span` ('' for a slow span that did not fail)
+    chronic: bool = False  # the group was failing at about this rate in the baseline too
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +127,10 @@ class Suspect:
     deploy: VersionChange | None = None
     via: str = ""  # for dependencies and slow callees: the service that saw the failure
     symptom: bool = False  # only propagates errors that start elsewhere
+    chronic: bool = False  # its failures were there at about the same rate in the baseline
+    instance: str = ""  # the one instance all its failing spans came from, when there are more
+    lift: float = 0.0  # 0..1: how much of its failures the baseline does not explain
+    beside: str = ""  # listed as context beside this other suspect (see `reasons` for why)
     reasons: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()  # "trace:<id>" / "span:<id>" references
 
@@ -107,10 +155,23 @@ class Evidence:
     history: tuple[GroupHistory, ...] = ()
     truncated: bool = False
     notes: tuple[str, ...] = field(default=())
+    baseline: BaselineSummary | None = None
+    slow_traces: int = 0  # traces analysed for a latency regression (when nothing new failed)
+    latency: tuple[OperationStats, ...] = ()  # operations slower than in the baseline
+    concurrent: tuple[str, ...] = ()  # further causes, unrelated to the top one, also new
 
     @property
     def top_suspect(self) -> Suspect | None:
         return self.suspects[0] if self.suspects else None
+
+    @property
+    def new_groups(self) -> tuple[ErrorGroup, ...]:
+        return tuple(group for group in self.groups if not group.chronic)
+
+    @property
+    def chronic_groups(self) -> tuple[ErrorGroup, ...]:
+        """Groups failing as before: background, whoever raises them."""
+        return tuple(group for group in self.groups if group.chronic)
 
     def known_ids(self) -> frozenset[str]:
         """Trace and span ids an answer may cite: those the evidence actually contains."""

@@ -1,27 +1,41 @@
 """Find where each failing trace's error started, and which component to blame for it.
 
 The origin of an error is the deepest error span none of whose descendants failed. Most of the
-time the origin's own service is to blame. Two cases point elsewhere: a client call that failed
-without any span on the other side blames the uninstrumented peer (a database, a SaaS API), and
-a client call that timed out while its callee was merely slow blames the slow callee, following
-the latency down to the span that spent it.
+time the origin's own service is to blame. Some failures point elsewhere:
+
+- a client call that failed without any span on the other side blames the uninstrumented peer
+  (a database, a SaaS API), or the instrumented peer whose spans are missing;
+- a failure whose message names the component it could not reach (`No instances available for
+  X`, `connection refused to X`) blames X, even when X recorded nothing;
+- a timeout blames what the caller was waiting for: the latency is followed down to the span
+  whose own time grew (`latency.slow_path`), which may be a client span to a slow database;
+- except when the caller never got that far: a pool, queue, semaphore or breaker of its own
+  that turned the call away (`failure_text.is_client_exhaustion`) blames the caller itself.
+
+For windows with no new failure but a slower service, `latency_origins` does the same for the
+slowest traces, without any error to start from.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from aisher.analysis.evidence.model import BlameKind, TraceOrigin
+from aisher.analysis.evidence.failure_text import (
+    KnownNames,
+    is_client_exhaustion,
+    is_timeout,
+    unreachable_host,
+)
+from aisher.analysis.evidence.latency import LatencyBaseline, slow_path
+from aisher.analysis.evidence.model import BlameKind, BlameNote, TraceOrigin
+from aisher.analysis.evidence.peers import CLIENT_KINDS, names_its_peer, peer_aliases, peer_of
 from aisher.telemetry import SpanRecord, parent_chain
 
-_TIMEOUT = re.compile(
-    r"time[d\s-]*out|timeout|deadline|DEADLINE_EXCEEDED|ReadTimeout|\b504\b|\b408\b", re.IGNORECASE
-)
-_CLIENT_KINDS = frozenset({"Client", "Producer"})
-# A child that took this share of its parent's time is where the parent's time went.
-LATENCY_SHARE = 0.8
+__all__ = ["Blame", "BlameContext", "TraceTree", "find_origins", "is_timeout", "origin_spans"]
+
+_CLIENT_KINDS = CLIENT_KINDS
 
 
 class TraceTree:
@@ -33,8 +47,11 @@ class TraceTree:
             self.by_id.setdefault(span.span_id, span)
         self.children: dict[str, list[SpanRecord]] = defaultdict(list)
         for span in self.by_id.values():
-            if span.parent_span_id and span.parent_span_id in self.by_id:
-                self.children[span.parent_span_id].append(span)
+            # A span naming itself as parent (a producer bug) is taken as having no parent:
+            # as its own child it would count as its own failing descendant, never an origin.
+            parent = span.parent_span_id
+            if parent and parent != span.span_id and parent in self.by_id:
+                self.children[parent].append(span)
         self._failing_below = self._mark_failing_subtrees()
 
     def _mark_failing_subtrees(self) -> dict[str, bool]:
@@ -68,13 +85,6 @@ class TraceTree:
         return parent_chain(self.by_id, span.span_id)[1:]
 
 
-def is_timeout(span: SpanRecord) -> bool:
-    texts = [span.status_message, span.http_status, span.attributes.get("error.type", "")]
-    for exception in span.exceptions:
-        texts.extend((exception.type, exception.message))
-    return any(_TIMEOUT.search(text) for text in texts if text)
-
-
 def origin_spans(tree: TraceTree) -> list[SpanRecord]:
     """Error spans with no failing descendant, in start order."""
     found = [
@@ -85,44 +95,85 @@ def origin_spans(tree: TraceTree) -> list[SpanRecord]:
     return sorted(found, key=lambda span: span.start_ns)
 
 
-def slowest_descendant(tree: TraceTree, span: SpanRecord) -> SpanRecord:
-    """Follow the child that took most of its parent's time while it took ≥ LATENCY_SHARE."""
-    current = span
-    for _ in range(64):  # traces are not deeper than this in practice; guards against cycles
-        kids = tree.children.get(current.span_id)
-        if not kids:
-            return current
-        slowest = max(kids, key=lambda kid: kid.duration_ns)
-        if slowest.duration_ns < LATENCY_SHARE * current.duration_ns:
-            return current
-        current = slowest
-    return current
+@dataclass(frozen=True, slots=True)
+class BlameContext:
+    """What blaming needs beyond one trace: which services are instrumented, the names a
+    message may mention, and each operation's baseline latency."""
+
+    instrumented: frozenset[str]
+    names: KnownNames = field(default_factory=lambda: KnownNames(()))
+    latency: LatencyBaseline = field(default_factory=LatencyBaseline)
+
+    @classmethod
+    def of(
+        cls,
+        instrumented: frozenset[str],
+        spans: Iterable[SpanRecord] = (),
+        latency: LatencyBaseline | None = None,
+    ) -> BlameContext:
+        """The context for these spans: the names are the instrumented services and the peers
+        their client spans call."""
+        names = KnownNames(instrumented, peer_aliases(spans))
+        return cls(instrumented, names, latency or LatencyBaseline())
 
 
-def blame(
-    tree: TraceTree, origin: SpanRecord, instrumented: frozenset[str]
-) -> tuple[str, BlameKind, SpanRecord]:
-    """Who to blame for an origin span, how, and the span that stands for the blamed side."""
-    if origin.kind not in _CLIENT_KINDS:
-        return origin.service, BlameKind.SERVICE, origin
+@dataclass(frozen=True, slots=True)
+class Blame:
+    """Who is blamed for an origin, how, and the span that stands for the blamed side."""
+
+    blamed: str
+    kind: BlameKind
+    span: SpanRecord
+    note: BlameNote = BlameNote.NONE
+    context: str = ""
+
+
+def blame(tree: TraceTree, origin: SpanRecord, context: BlameContext) -> Blame:
+    """Who to blame for an origin span (see the module docstring for the order of the rules)."""
     kids = tree.children.get(origin.span_id, [])
+    if not kids and is_client_exhaustion(origin):
+        note = BlameNote.EXHAUSTED
+        return Blame(origin.service, BlameKind.SERVICE, origin, note, peer_of(origin))
     if kids and is_timeout(origin):
-        callee = max(kids, key=lambda kid: kid.duration_ns)
-        culprit = slowest_descendant(tree, callee)
-        if (
-            culprit.kind in _CLIENT_KINDS
-            and not tree.children.get(culprit.span_id)
-            and culprit.peer
-        ):
-            return culprit.peer, BlameKind.DEPENDENCY, culprit
-        return culprit.service, BlameKind.SLOW_CALLEE, culprit
-    peer = origin.peer
+        culprit = slow_path(tree.children, origin, context.latency, gave_up=True)
+        if culprit is not origin:
+            return blame_slow(tree, origin, culprit, context)
+    named = context.names.unreachable(origin)
+    if not named and not names_its_peer(origin):
+        # A name the telemetry never used: better than a peer known only by its kind.
+        named = unreachable_host(origin)
+    if any(named in (kid.service, peer_of(kid)) for kid in kids):
+        named = ""  # the call reached it: the message only mentions it
+    peer = peer_of(origin) if origin.kind in _CLIENT_KINDS else ""
+    if named and (not peer or peer not in context.instrumented or named == peer):
+        # The message names what was unreachable: trust it over a peer that is only an address.
+        kind = BlameKind.SERVICE if named in context.instrumented else BlameKind.DEPENDENCY
+        return Blame(named, kind, origin, BlameNote.NAMED, origin.service)
     if kids or not peer or peer == origin.service:
-        return origin.service, BlameKind.SERVICE, origin
-    if peer in instrumented:
-        # The callee is instrumented, but its spans are missing here (sampling, dropped spans).
-        return peer, BlameKind.SLOW_CALLEE if is_timeout(origin) else BlameKind.SERVICE, origin
-    return peer, BlameKind.DEPENDENCY, origin
+        return Blame(origin.service, BlameKind.SERVICE, origin)
+    if peer in context.instrumented:
+        # The callee is instrumented, but its spans are missing here (sampling, dropped spans,
+        # or it never answered).
+        kind = BlameKind.SLOW_CALLEE if is_timeout(origin) else BlameKind.SERVICE
+        return Blame(peer, kind, origin, context=origin.service)
+    return Blame(peer, BlameKind.DEPENDENCY, origin, context=origin.service)
+
+
+def blame_slow(
+    tree: TraceTree, start: SpanRecord, culprit: SpanRecord, context: BlameContext
+) -> Blame:
+    """Blame for the span where a slow request's time went, found from `start`."""
+    if culprit.kind in _CLIENT_KINDS and not tree.children.get(culprit.span_id):
+        if is_client_exhaustion(culprit):
+            note = BlameNote.EXHAUSTED
+            return Blame(culprit.service, BlameKind.SERVICE, culprit, note, peer_of(culprit))
+        peer = peer_of(culprit)
+        if peer and peer != culprit.service:
+            kind = BlameKind.SLOW_CALLEE if peer in context.instrumented else BlameKind.DEPENDENCY
+            return Blame(peer, kind, culprit, BlameNote.SLOW, culprit.service)
+    if culprit.service == start.service:
+        return Blame(culprit.service, BlameKind.SERVICE, culprit, BlameNote.SLOW)
+    return Blame(culprit.service, BlameKind.SLOW_CALLEE, culprit, BlameNote.SLOW, start.service)
 
 
 def service_path(origin: SpanRecord, ancestors: Sequence[SpanRecord]) -> tuple[str, ...]:
@@ -134,24 +185,79 @@ def service_path(origin: SpanRecord, ancestors: Sequence[SpanRecord]) -> tuple[s
     return tuple(path)
 
 
-def find_origins(spans: Iterable[SpanRecord], instrumented: frozenset[str]) -> list[TraceOrigin]:
+def _by_trace(spans: Iterable[SpanRecord]) -> dict[str, list[SpanRecord]]:
+    by_trace: dict[str, list[SpanRecord]] = defaultdict(list)
+    for span in spans:
+        by_trace[span.trace_id].append(span)
+    return by_trace
+
+
+def find_origins(
+    spans: Iterable[SpanRecord],
+    instrumented: frozenset[str] | BlameContext,
+) -> list[TraceOrigin]:
     """Every (trace, blamed component) origin among the spans of failing traces.
 
     A trace whose errors start in two places (a retry storm and an unrelated 404, say) yields
     one origin per blamed component, so each component is counted once per trace.
     """
-    by_trace: dict[str, list[SpanRecord]] = defaultdict(list)
-    for span in spans:
-        by_trace[span.trace_id].append(span)
+    spans = list(spans)
+    context = (
+        instrumented
+        if isinstance(instrumented, BlameContext)
+        else BlameContext.of(instrumented, spans)
+    )
     origins: list[TraceOrigin] = []
-    for trace_id, trace_spans in by_trace.items():
+    for trace_id, trace_spans in _by_trace(spans).items():
         tree = TraceTree(trace_spans)
         seen: set[str] = set()
         for span in origin_spans(tree):
-            blamed, kind, _ = blame(tree, span, instrumented)
-            if blamed in seen:
+            found = blame(tree, span, context)
+            if found.blamed in seen:
                 continue
-            seen.add(blamed)
-            path = service_path(span, tree.ancestors(span))
-            origins.append(TraceOrigin(trace_id, span, blamed, kind, path))
+            seen.add(found.blamed)
+            origins.append(_origin(tree, trace_id, span, found))
     return origins
+
+
+def _origin(tree: TraceTree, trace_id: str, span: SpanRecord, found: Blame) -> TraceOrigin:
+    path = service_path(span, tree.ancestors(span))
+    return TraceOrigin(
+        trace_id, span, found.blamed, found.kind, path, note=found.note, context=found.context
+    )
+
+
+def latency_origins(
+    spans: Iterable[SpanRecord],
+    service: str,
+    operations: Iterable[str],
+    context: BlameContext,
+) -> list[TraceOrigin]:
+    """Where the time went in each slow trace: from the service's slowest span of one of
+    `operations` that took longer than its baseline p95, down the slow path.
+
+    The origin's span is the span whose own time grew (it need not have failed).
+    """
+    wanted = frozenset(operations)
+    origins: list[TraceOrigin] = []
+    for trace_id, trace_spans in _by_trace(spans).items():
+        tree = TraceTree(trace_spans)
+        starts = [
+            span
+            for span in tree.by_id.values()
+            if span.service == service
+            and span.operation in wanted
+            and _slower_than_usual(span, context.latency)
+        ]
+        if not starts:
+            continue
+        start = max(starts, key=lambda span: span.duration_ns)
+        culprit = slow_path(tree.children, start, context.latency)
+        found = blame_slow(tree, start, culprit, context)
+        origins.append(_origin(tree, trace_id, culprit, found))
+    return origins
+
+
+def _slower_than_usual(span: SpanRecord, latency: LatencyBaseline) -> bool:
+    operation = latency.operation(span.service, span.operation)
+    return operation is not None and span.duration_ns > operation.baseline_p95_ns > 0

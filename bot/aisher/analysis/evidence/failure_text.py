@@ -1,0 +1,165 @@
+"""What a failure's own words say about where it happened.
+
+Three readings, each a class of message rather than any one library's wording:
+
+- a timeout: the caller gave up waiting (`read timed out`, `DEADLINE_EXCEEDED`, a 504);
+- client-side exhaustion: the caller never reached its dependency, because its own pool,
+  queue, semaphore, bulkhead or circuit breaker turned the call away (SQLAlchemy's
+  `QueuePool limit … reached`, HikariCP's `Connection is not available`, go-redis'
+  `connection pool timeout`, generic-pool's `ResourceRequest timed out`, an open breaker);
+- unreachable: the caller could not reach a named peer (`No instances available for X`,
+  `connection refused to X`, `timeout calling X`), which then points at X even when X itself
+  recorded nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from aisher.analysis.evidence.peers import clean_host
+from aisher.telemetry import SpanRecord
+
+_TIMEOUT = re.compile(
+    r"time[d\s-]*out|timeout|deadline|DEADLINE_EXCEEDED|ReadTimeout|\b504\b|\b408\b", re.IGNORECASE
+)
+
+_EXHAUSTION = re.compile(
+    "|".join(
+        (
+            # A pool that is out of connections, or a wait for one that gave up.
+            r"pool\b[^.;\n]{0,60}?(?:exhaust|limit|full|timeout|timed out|reached|depleted|"
+            r"no (?:idle |free |available )?(?:connection|resource|object)s?)",
+            r"(?:exhaust|timeout|timed out|waiting|wait|checking out|acquir\w*|obtain\w*)"
+            r"[^.;\n]{0,60}?\bfrom (?:the |connection |a )?(?:\w+ )?pool\b",
+            r"\bconnection is not available\b",
+            r"\bno (?:idle |free |available )?connections? (?:available|left|in (?:the )?pool)",
+            r"(?:could not|cannot|can't|unable to|failed to) (?:get|acquire|obtain|borrow|"
+            r"check ?out) (?:a |an )?(?:\w+ )?(?:connection|resource|permit|slot|lease)",
+            r"\b(?:timeout|timed out) (?:while )?(?:waiting for|acquiring|obtaining) "
+            r"(?:a |an )?(?:idle |free |available )?(?:connection|resource|permit|slot|object)",
+            r"\bwhile waiting for (?:a |an )?(?:idle |free )?connection",
+            r"\bResourceRequest timed out\b",
+            r"\bTimeout acquiring a connection\b",
+            r"\bWaitQueue(?:Timeout|Full)",
+            r"\bPoolTimeout\b|\bFullPoolError\b|\bPoolExhausted\w*",
+            r"\bToo many (?:waiters|pending requests)\b",
+            # Concurrency limits in the caller's own process.
+            r"\bsemaphore\b[^.;\n]{0,40}?(?:acquire|timeout|timed out|full|exhaust|permit)",
+            r"\b(?:bulkhead|thread ?pool|executor|work ?queue|task ?queue)\b[^.;\n]{0,40}?"
+            r"(?:full|exhaust|reject|saturat)",
+            r"\bRejectedExecution\w*|\bBulkheadFull\w*|\bBulkheadRejected\w*|\brejected from\b",
+            r"\bqueue (?:is )?full\b",
+            # Circuit breakers that refuse to call at all.
+            r"\bcircuit(?:[ -]?breaker)?\b[^.;\n]{0,40}?\b(?:is )?open\b",
+            r"\bCallNotPermitted\w*|\bBrokenCircuit\w*|\bshort-circuited\b",
+        )
+    ),
+    re.IGNORECASE,
+)
+
+# Words that put the failure on the far side even when the message also mentions the pool:
+# Spring's "Could not get JDBC Connection" wraps both a dry pool and a database that is down.
+_FAR_SIDE = re.compile(
+    r"refused|\breset by peer|unreachable|no route to host|unknown host|not known|ENOTFOUND|"
+    r"ECONNREFUSED|EHOSTUNREACH|authentication failed|password authentication|too many connections|"
+    r"remaining connection slots",
+    re.IGNORECASE,
+)
+_UNREACHABLE = re.compile(
+    r"refused|\breset\b|unreachable|unavailable|no (?:healthy )?(?:instances?|upstreams?|"
+    r"endpoints?|hosts?|servers?|replicas?)|not known|ENOTFOUND|EAI_AGAIN|ECONN\w+|"
+    r"EHOSTUNREACH|ENETUNREACH|no route|timed? ?out|timeout|deadline|"
+    r"(?:failed to|unable to|could not|cannot|can't) (?:connect|reach|resolve|call)|"
+    r"connect(?:ion)? (?:error|failed|closed)|\bdial\b|\b50[234]\b",
+    re.IGNORECASE,
+)
+_MIN_NAME = 3
+
+
+def failure_texts(span: SpanRecord) -> list[str]:
+    """Every text a span's failure is described in: status, error type, exceptions."""
+    texts = [span.status_message, span.attributes.get("error.type", "")]
+    for exception in span.exceptions:
+        texts.extend((exception.type, exception.message))
+    return [text for text in texts if text]
+
+
+def is_timeout(span: SpanRecord) -> bool:
+    texts = [*failure_texts(span), span.http_status]
+    return any(_TIMEOUT.search(text) for text in texts if text)
+
+
+def is_client_exhaustion(span: SpanRecord) -> bool:
+    """Does the span's failure say the caller's own side turned the call away (and nothing
+    says the dependency refused it)?"""
+    texts = failure_texts(span)
+    return any(_EXHAUSTION.search(text) for text in texts) and not any(
+        _FAR_SIDE.search(text) for text in texts
+    )
+
+
+class KnownNames:
+    """The components a failure message may name: instrumented services, and the peers that
+    client spans call under any of their names (`aliases`: name → the peer's own name). One
+    alternation, longest names first, so a message is scanned once."""
+
+    def __init__(self, names: Iterable[str], aliases: Mapping[str, str] | None = None) -> None:
+        canonical = dict(aliases or {}) | {name: name for name in names}
+        usable = sorted((n for n in canonical if len(n) >= _MIN_NAME), key=len, reverse=True)
+        self._by_lower = {name.lower(): canonical[name] for name in usable}
+        alternation = "|".join(re.escape(name) for name in usable)
+        self._pattern = (
+            re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE) if usable else None
+        )
+
+    def unreachable(self, span: SpanRecord) -> str:
+        """The component the span's failure says it could not reach ('' when it names none,
+        or is not about reaching anything). The span's own service never counts; when several
+        are named, the first mentioned wins."""
+        if self._pattern is None:
+            return ""
+        for text in failure_texts(span):
+            if not _UNREACHABLE.search(text):
+                continue
+            for match in self._pattern.finditer(text):
+                name = self._by_lower.get(match.group(0).lower(), "")
+                if name and name != span.service:
+                    return name
+        return ""
+
+
+# Where a message names the host it failed to reach, most specific first: a URL, `host:port`,
+# `host "x"`, then the phrases of load balancers and clients that name their target.
+_HOST_MENTIONS = (
+    re.compile(r"\b[a-z][a-z0-9+.-]*://(?:[^/\s@'\"]+@)?([A-Za-z][\w.-]*)", re.IGNORECASE),
+    re.compile(r"(?<![\w.:/-])([A-Za-z][\w-]*(?:\.[\w-]+)*):\d{2,5}\b"),
+    re.compile(r"\bhost\s+[\"']([A-Za-z][\w.-]*)", re.IGNORECASE),
+    re.compile(
+        r"\b(?:instances? (?:available )?for|calling|call to|connect(?:ing)? to|reach|resolve|"
+        r"lookup|ENOTFOUND|EAI_AGAIN)\s+[\"']?([A-Za-z][\w.-]*[A-Za-z0-9])",
+        re.IGNORECASE,
+    ),
+)
+# Words that stand where a host would but name nothing.
+_GENERIC = frozenset(
+    {
+        "server", "host", "service", "database", "upstream", "downstream", "remote", "peer",
+        "backend", "endpoint", "api", "the", "a", "an", "it", "localhost", "socket", "address",
+        "target", "broker", "cluster", "node",
+    }
+)  # fmt: skip
+
+
+def unreachable_host(span: SpanRecord) -> str:
+    """The host a failure to reach something names in the span's words ('' when none); the
+    span's own service never counts."""
+    texts = [text for text in failure_texts(span) if _UNREACHABLE.search(text)]
+    for pattern in _HOST_MENTIONS:
+        for text in texts:
+            for match in pattern.finditer(text):
+                name = clean_host(match.group(1))
+                usable = len(name) >= _MIN_NAME and name.lower() not in _GENERIC
+                if usable and name != span.service:
+                    return name
+    return ""

@@ -1,0 +1,141 @@
+"""Reading a failure's own words: timeouts, client-side exhaustion, a named unreachable peer."""
+
+from __future__ import annotations
+
+import pytest
+
+from aisher.analysis.evidence.failure_text import (
+    KnownNames,
+    is_client_exhaustion,
+    is_timeout,
+    unreachable_host,
+)
+from aisher.telemetry import SpanRecord
+from tests.support.traces import TraceBuilder
+
+EXHAUSTION_MESSAGES = (
+    "QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30.00",
+    "HikariPool-1 - Connection is not available, request timed out after 30000ms.",
+    "redis: connection pool timeout",
+    "sql: failed to acquire connection: context deadline exceeded",
+    "TimeoutError: ResourceRequest timed out",
+    "KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full.",
+    "Timeout expired. The timeout period elapsed prior to obtaining a connection from the pool.",
+    "Cannot get a connection, pool error Timeout waiting for idle object",
+    "CircuitBreaker 'inventory' is OPEN and does not permit further calls",
+    "Bulkhead 'payments' is full and does not permit further calls",
+    "Task rejected from java.util.concurrent.ThreadPoolExecutor@5e4c[Running, pool size = 8]",
+    "net/http: request canceled while waiting for connection",
+    "psycopg_pool.PoolTimeout: couldn't get a connection after 30.00 sec",
+)
+FAR_SIDE_MESSAGES = (
+    "Could not get JDBC Connection; nested exception is java.net.ConnectException: "
+    "Connection refused",
+    "FATAL: remaining connection slots are reserved for non-replication superuser connections",
+    "ERROR 1040 (08004): Too many connections",
+    "KeyError: 'currency'",
+    "503 Service Unavailable",
+)
+
+
+def failing(message: str, service: str = "checkout") -> SpanRecord:
+    trace = TraceBuilder()
+    trace.span(service, "call", kind="Client", error=True, message=message)
+    return trace.spans[-1]
+
+
+class TestClientExhaustion:
+    @pytest.mark.parametrize("message", EXHAUSTION_MESSAGES)
+    def test_pools_queues_and_breakers_of_the_caller(self, message: str) -> None:
+        """Pool, queue, semaphore and breaker refusals of many client libraries are recognised."""
+        assert is_client_exhaustion(failing(message))
+
+    @pytest.mark.parametrize("message", FAR_SIDE_MESSAGES)
+    def test_the_dependency_refusing_is_not_exhaustion(self, message: str) -> None:
+        """A refused connection or a server out of slots is the far side's failure."""
+        assert not is_client_exhaustion(failing(message))
+
+    def test_exception_text_counts(self) -> None:
+        """The exception message is read as well as the status message."""
+        trace = TraceBuilder()
+        trace.span(
+            "api",
+            "SELECT",
+            kind="Client",
+            error=True,
+            exception=("sqlalchemy.exc.TimeoutError", "QueuePool limit of size 5 reached"),
+        )
+        assert is_client_exhaustion(trace.spans[-1])
+
+
+class TestTimeout:
+    def test_timeouts_in_words_and_codes(self) -> None:
+        """Timeout words, DEADLINE_EXCEEDED and a 504 all read as timeouts; a 500 does not."""
+        assert is_timeout(failing("Read timed out"))
+        assert is_timeout(failing("rpc error: code = DeadlineExceeded desc = DEADLINE_EXCEEDED"))
+        assert is_timeout(failing("upstream answered 504"))
+        assert not is_timeout(failing("upstream answered 500"))
+
+
+class TestKnownNames:
+    NAMES = KnownNames(["inventory-svc", "payment", "stripe", "db"])
+
+    @pytest.mark.parametrize(
+        ("message", "named"),
+        [
+            ("No instances available for inventory-svc", "inventory-svc"),
+            ("dial tcp: lookup inventory-svc.prod.svc: no such host", "inventory-svc"),
+            ("connect ECONNREFUSED payment:8080", "payment"),
+            ("timeout calling stripe after 3 retries", "stripe"),
+        ],
+    )
+    def test_unreachable_peer_named_in_the_message(self, message: str, named: str) -> None:
+        """A message about failing to reach something names the component it mentions."""
+        assert self.NAMES.unreachable(failing(message)) == named
+
+    def test_mention_without_reachability_is_ignored(self) -> None:
+        """A message that mentions a service but not a failure to reach it names nothing."""
+        assert self.NAMES.unreachable(failing("payment declined: card expired")) == ""
+
+    def test_own_service_and_short_names_never_count(self) -> None:
+        """The span's own service and names shorter than three letters are never named."""
+        assert self.NAMES.unreachable(failing("payment unavailable", service="payment")) == ""
+        assert self.NAMES.unreachable(failing("db unavailable")) == ""
+
+    def test_inside_a_longer_name_is_not_a_mention(self) -> None:
+        """`payment` inside `payment-gateway` is not a mention of payment."""
+        assert self.NAMES.unreachable(failing("connection refused: payment-gateway:443")) == ""
+
+
+class TestUnreachableHost:
+    @pytest.mark.parametrize(
+        ("message", "host"),
+        [
+            ("connection refused to fleet-db:5432", "fleet-db"),
+            (
+                'Is the server running on host "orders-db" (10.0.0.5)? Connection refused',
+                "orders-db",
+            ),
+            (
+                'Get "http://pricing.prod.svc.cluster.local:8080/q": dial tcp: i/o timeout',
+                "pricing",
+            ),
+            ("getaddrinfo ENOTFOUND ledger-db", "ledger-db"),
+            ("No instances available for inventory-svc", "inventory-svc"),
+        ],
+    )
+    def test_hosts_named_in_failures_to_reach(self, message: str, host: str) -> None:
+        """URLs, host:port, host "x" and load-balancer phrases give the host's name."""
+        assert unreachable_host(failing(message)) == host
+
+    @pytest.mark.parametrize(
+        "message",
+        [
+            "dial tcp 10.0.0.5:5432: connect: connection refused",
+            "Connection to the server timed out",
+            "invalid input for ledger-db:5432 column",
+        ],
+    )
+    def test_addresses_and_generic_words_name_nothing(self, message: str) -> None:
+        """An IP, a generic word, or a host in a message not about reaching it is no name."""
+        assert unreachable_host(failing(message)) == ""
