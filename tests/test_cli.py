@@ -22,11 +22,33 @@ REPORT_FIELDS = (
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
+# Opens the embedded store the way `aisher load` does and keeps it until stdin closes.
+HOLD_THE_STORE = """
+import asyncio, sys
+from aisher.config import Settings
+from aisher.signoz.store import open_store
+
+async def hold():
+    executor = await open_store(Settings().clickhouse)
+    print("holding", flush=True)
+    await asyncio.to_thread(sys.stdin.read)
+    await executor.close()
+
+asyncio.run(hold())
+"""
+
+
+def aisher_environment(tmp_path: Path) -> dict[str, str]:
+    """The environment without inherited Aisher settings, with a private data directory."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AISHER_")}
+    env["AISHER_DATA_DIR"] = str(tmp_path / "data")
+    return env
+
+
 @pytest.fixture
 def aisher(tmp_path: Path) -> Run:
     """Run `python -m aisher` with a private data directory and no inherited Aisher settings."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AISHER_")}
-    env["AISHER_DATA_DIR"] = str(tmp_path / "data")
+    env = aisher_environment(tmp_path)
 
     def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -97,6 +119,49 @@ class TestLoadAndWhy:
         assert aisher("why", "frontend", "30m").returncode == 0
 
 
+class TestHostileLoad:
+    def test_huge_number_costs_only_its_line(self, aisher: Run, incident_file: Path) -> None:
+        """A 5,000-digit number is reported with its file and line; every valid line loads."""
+        lines = incident_file.read_text().splitlines()
+        lines.insert(3, '{"resourceSpans": ' + "9" * 5000 + "}")
+        incident_file.write_text("\n".join(lines) + "\n")
+        result = aisher("load", str(incident_file))
+        assert result.returncode == 2, result.stderr
+        assert f"{incident_file}:4: resourceSpans: expected an array, got <a 5000-digit" in (
+            result.stderr
+        )
+        assert f"{incident_file}:12:" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert "61 signoz_index_v3" in result.stdout
+
+    def test_loading_twice_keeps_the_counts(self, aisher: Run, incident_file: Path) -> None:
+        """A second load of the same file adds no spans, so `why` counts the same errors."""
+        aisher("load", str(incident_file))
+        first = json.loads(aisher("why", "frontend", "30m", "--format", "json").stdout)
+        again = aisher("load", str(incident_file))
+        assert "61 spans were already loaded and were not added again" in again.stdout
+        second = aisher("why", "frontend", "30m", "--format", "json", "--refresh")
+        assert json.loads(second.stdout)["error_count"] == first["error_count"]
+
+    def test_why_while_the_store_is_held_says_it_is_busy(self, aisher: Run, tmp_path: Path) -> None:
+        """`why` while another process holds the embedded store is a one-line exit 3."""
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD_THE_STORE],
+            env=aisher_environment(tmp_path),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert holder.stdout is not None
+            assert holder.stdout.readline().strip() == "holding"
+            line = assert_one_line_error(aisher("why", "frontend", "30m"), 3)
+            assert "is in use by another aisher process (a running `aisher load`?)" in line
+        finally:
+            holder.communicate(input="", timeout=60)
+        assert "no spans at all" in assert_one_line_error(aisher("why", "frontend", "30m"), 2)
+
+
 class TestBadInput:
     @pytest.mark.parametrize(
         ("window", "until", "needle"),
@@ -107,6 +172,9 @@ class TestBadInput:
             ("30m; DROP TABLE x", None, "bad window"),
             ("30m", "yesterday", "ISO 8601"),
             ("30m", "2020-01-01T00:00:00Z", "retention"),
+            ("30m", "0001-01-01T00:00:00Z", "before 1970"),
+            ("30m", "0001-01-01T00:00:00", "give its time zone"),
+            ("30m", "0001-01-01T00:00:00+01:00", "not a representable time"),
         ],
     )
     def test_bad_windows_fail_in_one_line(
@@ -134,6 +202,25 @@ class TestBadInput:
         """A setting of the wrong type is named in a one-line error with exit code 4."""
         line = assert_one_line_error(aisher("why", "x", "30m", AISHER_MAX_TRACES="many"), 4)
         assert "max_traces" in line
+
+    @pytest.mark.parametrize(
+        ("args", "help_of"),
+        [
+            ((), "aisher"),
+            (("frob",), "aisher"),
+            (("why",), "aisher why"),
+            (("why", "x", "30m", "--format", "xml"), "aisher why"),
+            (("why", "x", "30m", "extra\nline"), "aisher"),
+            (("load",), "aisher load"),
+        ],
+    )
+    def test_argument_errors_are_one_line(
+        self, aisher: Run, args: tuple[str, ...], help_of: str
+    ) -> None:
+        """A command line argparse refuses is one line pointing at --help, with exit code 2."""
+        line = assert_one_line_error(aisher(*args), 2)
+        assert line.startswith("aisher: error: ")
+        assert line.endswith(f"; see {help_of} --help")
 
     def test_missing_file(self, aisher: Run) -> None:
         """Loading a file that does not exist is refused before anything is written."""

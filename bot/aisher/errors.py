@@ -23,6 +23,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# Characters of user input or telemetry an error message repeats: a 100 KB service name in a
+# request must not make a 100 KB error line.
+ECHO_LIMIT = 200
+
+
+def echo(text: str) -> str:
+    """Input or telemetry as an error message repeats it: cut to `ECHO_LIMIT` with …"""
+    return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
+
 
 class AisherError(Exception):
     """Root of every error Aisher raises on purpose."""
@@ -54,12 +63,12 @@ class UnknownServiceError(InputError):
         self.suggestions = tuple(suggestions)
         self.known_count = known_count
         if self.suggestions:
-            hint = "did you mean " + ", ".join(self.suggestions) + "?"
+            hint = "did you mean " + ", ".join(echo(name) for name in self.suggestions) + "?"
         elif known_count:
             hint = f"{known_count} other services sent spans in that window"
         else:
             hint = "no service sent spans in that window"
-        super().__init__(f"unknown service {service!r}: {hint}")
+        super().__init__(f"unknown service {echo(service)!r}: {hint}")
 
 
 class UnknownTraceError(InputError):
@@ -68,7 +77,7 @@ class UnknownTraceError(InputError):
     def __init__(self, trace_id: str) -> None:
         self.trace_id = trace_id
         super().__init__(
-            f"no spans of trace {trace_id} in the store: it may be older than the retention, "
+            f"no spans of trace {echo(trace_id)} in the store: it may be older than the retention, "
             "sampled out, or mistyped"
         )
 

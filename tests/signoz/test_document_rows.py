@@ -365,9 +365,9 @@ class TestResourceRows:
     def test_one_row_per_resource_and_bucket(self) -> None:
         """Spans of one resource in one bucket give one resource row; another bucket, another."""
         spans = [
-            span(name="a", start_ns=1_747_947_600 * 10**9 + 1),
-            span(name="b", start_ns=1_747_947_600 * 10**9 + 2),
-            span(name="c", start_ns=1_747_947_600 * 10**9 + 1800 * 10**9),
+            span(name="a", start_ns=1_747_947_600 * 10**9 + 1, span_id="a" * 16),
+            span(name="b", start_ns=1_747_947_600 * 10**9 + 2, span_id="b" * 16),
+            span(name="c", start_ns=1_747_947_600 * 10**9 + 1800 * 10**9, span_id="c" * 16),
         ]
         rows = as_dicts(RESOURCE_COLUMNS, convert(spans_document(spans)).span_resources)
         assert [row["seen_at_ts_bucket_start"] for row in rows] == [1_747_947_600, 1_747_949_400]
@@ -557,6 +557,69 @@ class TestMalformed:
         item = span(name="x", start_ns=START_NS)
         text = dumps(spans_document([item])).replace('"name":"x"', '"name":"a\\ud800b"')
         assert parse_line(text, 1).spans[0][SPAN_COLUMNS.index("name")] == "a\ufffdb"
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ('{"a": "x\ty"}', "not JSON: Invalid control character at column 9"),
+            ('{"a": "xy', "not JSON: Unterminated string starting at column 7"),
+        ],
+    )
+    def test_json_messages_say_at_once(self, text: str, message: str) -> None:
+        """json's messages that end in "at" are not followed by a second "at"."""
+        with pytest.raises(OtlpFormatError) as caught:
+            parse_line(text, 1)
+        assert caught.value.detail == message
+
+    def test_raw_lone_surrogate_is_replaced(self) -> None:
+        """A lone surrogate in a str given in memory becomes U+FFFD, keys included."""
+        item = span(name="a\udfffb", start_ns=START_NS, values={"k\ud800": "v"})
+        text = json.dumps(spans_document([item]), ensure_ascii=False)  # raw, not escaped
+        row = as_dicts(SPAN_COLUMNS, parse_line(text, 1).spans)[0]
+        assert row["name"] == "a\ufffdb"
+        assert row["attributes_string"] == {"k\ufffd": "v"}
+
+    @pytest.mark.parametrize(
+        ("field", "literal", "message"),
+        [
+            ("startTimeUnixNano", '"' + "9" * 5000 + '"', "startTimeUnixNano: '9999"),
+            ("flags", '"' + "0" * 5000 + '7"', None),
+            ("kind", "1" + "0" * 5000, "kind: <a 5001-digit number> is not an unsigned integer"),
+        ],
+        ids=["digit-string", "leading-zeros", "json-number"],
+    )
+    def test_numbers_past_pythons_digit_limit(
+        self, field: str, literal: str, message: str | None
+    ) -> None:
+        """Numbers of thousands of digits are refused by range, never by a conversion error."""
+        item = span(name="x", start_ns=START_NS)
+        item[field] = "PLACEHOLDER"
+        text = dumps(spans_document([item])).replace('"PLACEHOLDER"', literal)
+        if message is None:
+            assert len(parse_line(text, 1).spans) == 1
+            return
+        with pytest.raises(OtlpFormatError, match=message):
+            parse_line(text, 1)
+
+    def test_huge_status_code_text_reads_as_zero(self) -> None:
+        """A status code string too long for Go's Atoi reads as 0, as the exporter reads it."""
+        row = one_span(
+            spans_document(
+                [span(name="x", start_ns=START_NS, values={"http.status_code": "5" * 5000})]
+            )
+        )
+        assert row["response_status_code"] == "0"
+
+    def test_unknown_variant_name_is_quoted_and_short(self) -> None:
+        """An unknown AnyValue variant is named escaped and cut short in the message."""
+        item = span(name="x", start_ns=START_NS)
+        item["attributes"] = [{"key": "k", "value": {"\x1b[2J" + "v" * 100: 1}}]
+        with pytest.raises(OtlpFormatError) as caught:
+            parse_line(dumps(spans_document([item])), 1)
+        assert caught.value.detail.endswith(
+            "attributes[0].value: '\\x1b[2Jvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv... "
+            "is not an AnyValue variant"
+        )
 
     def test_convert_document_accepts_a_decoded_object(self) -> None:
         """convert_document takes the already-decoded document, with no line number."""

@@ -7,7 +7,8 @@ events `signoz_error_index_v2` rows, and each (resource, 30-minute bucket) one r
 here does I/O; the loader feeds lines in and inserts the resulting `SigNozBatch`.
 
 A document with any malformed part is refused whole with an `OtlpFormatError` naming the field,
-the way the collector's own JSON unmarshaler refuses it, rather than stored with garbage.
+the way the collector's own JSON unmarshaler refuses it, rather than stored with garbage; so is
+a document over one of the `ImportLimits`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import re
 import time
 
 from aisher.errors import OtlpFormatError
+from aisher.signoz.import_limits import DEFAULT_LIMITS, ImportLimits
 from aisher.signoz.log_rows import add_resource_logs
-from aisher.signoz.otlp_json import describe
+from aisher.signoz.otlp_json import clip, describe, parse_json_int
 from aisher.signoz.rows import (
     ERROR_COLUMNS,
     LOG_COLUMNS,
@@ -32,11 +34,13 @@ from aisher.signoz.rows import (
 from aisher.signoz.span_rows import add_resource_spans
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "ERROR_COLUMNS",
     "LOG_COLUMNS",
     "RESOURCE_COLUMNS",
     "SPAN_COLUMNS",
     "TABLES",
+    "ImportLimits",
     "OtlpFormatError",
     "SigNozBatch",
     "SigNozTable",
@@ -44,32 +48,46 @@ __all__ = [
     "parse_line",
 ]
 
-# json.loads lets an escaped lone surrogate through, and such a string cannot be encoded for
-# ClickHouse; it would fail the whole insert batch, good lines included.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# json.loads lets a lone surrogate through, escaped (`\\ud800`) or raw in a str handed over in
+# memory, and such a string cannot be encoded for ClickHouse: it would fail the whole insert
+# batch, good lines included.
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|[\ud800-\udfff]")
 
 
-def parse_line(text: str, line_no: int, *, received_ns: int | None = None) -> SigNozBatch:
+def parse_line(
+    text: str,
+    line_no: int,
+    *,
+    received_ns: int | None = None,
+    limits: ImportLimits = DEFAULT_LIMITS,
+) -> SigNozBatch:
     """The rows of one OTLP/JSON document; `OtlpFormatError` (placed on `line_no`) if malformed.
 
     `received_ns` stands in for log records that carry neither a time nor an observed time
     (default: now).
     """
     try:
-        document = json.loads(text)
-        if _SURROGATE_ESCAPE.search(text):
+        document = json.loads(text, parse_int=parse_json_int)
+        if _SURROGATE.search(text):
             document = _replace_lone_surrogates(document)
-        return convert_document(document, received_ns=received_ns)
+        return convert_document(document, received_ns=received_ns, limits=limits)
     except json.JSONDecodeError as exc:
-        where = f"column {exc.colno}" if exc.lineno == 1 else f"{exc.lineno}:{exc.colno}"
-        raise OtlpFormatError(f"not JSON: {exc.msg} at {where}", line=line_no) from exc
+        raise OtlpFormatError(f"not JSON: {json_error_text(exc)}", line=line_no) from exc
     except OtlpFormatError as exc:
         raise exc.at_line(line_no) from exc
     except RecursionError as exc:
         raise OtlpFormatError("JSON nested too deeply to import", line=line_no) from exc
 
 
-def convert_document(document: object, *, received_ns: int | None = None) -> SigNozBatch:
+def json_error_text(exc: json.JSONDecodeError) -> str:
+    """`Expecting value at column 3`; some of json's messages already end in "at"."""
+    where = f"column {exc.colno}" if exc.lineno == 1 else f"{exc.lineno}:{exc.colno}"
+    return f"{exc.msg.removesuffix(' at')} at {where}"
+
+
+def convert_document(
+    document: object, *, received_ns: int | None = None, limits: ImportLimits = DEFAULT_LIMITS
+) -> SigNozBatch:
     """The rows of one decoded OTLP/JSON document."""
     if not isinstance(document, dict):
         raise OtlpFormatError(
@@ -78,9 +96,9 @@ def convert_document(document: object, *, received_ns: int | None = None) -> Sig
     if "resourceSpans" not in document and "resourceLogs" not in document:
         if "resourceMetrics" in document:
             raise OtlpFormatError("resourceMetrics: metrics are not imported, only traces and logs")
-        keys = ", ".join(sorted(document)[:5]) or "none"
+        keys = ", ".join(clip(key) for key in sorted(document)[:5]) or "none"
         raise OtlpFormatError(f"neither resourceSpans nor resourceLogs (keys: {keys})")
-    buffer = RowBuffer()
+    buffer = RowBuffer(limits=limits)
     add_resource_spans(document.get("resourceSpans"), "resourceSpans", buffer)
     add_resource_logs(
         document.get("resourceLogs"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -62,8 +64,18 @@ class EmbeddedExecutor:
         return self._clients
 
     def _open_client(self) -> Any:
-        if self._path not in ("", ":memory:", "memory"):
-            Path(self._path).mkdir(parents=True, exist_ok=True)
+        if self._path in ("", ":memory:", "memory"):
+            return self._connect()
+        Path(self._path).mkdir(parents=True, exist_ok=True)
+        # Asked before chDB tries, which would print its own lock error on stderr.
+        if held_by_another_process(Path(self._path)):
+            raise DataSourceUnavailable(
+                f"the embedded store at {self._path} is in use by another aisher "
+                "process (a running `aisher load`?); try again when it finishes"
+            )
+        return self._connect()
+
+    def _connect(self) -> Any:
         try:
             return clickhouse_connect.get_client(dsn=self._settings.dsn)
         except ProgrammingError as exc:
@@ -144,3 +156,48 @@ class EmbeddedExecutor:
             client.close()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def held_by_another_process(directory: Path) -> bool:
+    """Whether an engine in another process has `directory` open.
+
+    A running ClickHouse server, chDB included, keeps an exclusive `flock` on the `status` file
+    of its directory for as long as it runs. Trying that lock without waiting tells whether
+    someone holds it; taking it is released at once, before chDB opens the directory itself.
+    The holder may be this very process (chDB keeps its engine open once started), which a
+    descriptor of ours on the file gives away.
+    """
+    status = directory / "status"
+    try:
+        descriptor = os.open(status, os.O_RDONLY)
+    except OSError:
+        return False  # no status file: no engine ever ran there, or it shut down cleanly
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return not _open_in_this_process(status, besides=descriptor)
+    except OSError:
+        return False  # a file system without locks: let chDB decide
+    else:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(descriptor)
+
+
+def _open_in_this_process(path: Path, *, besides: int) -> bool:
+    """Whether another descriptor of this process is open on `path` (False where unknowable)."""
+    target = os.path.realpath(path)
+    try:
+        descriptors = os.listdir("/proc/self/fd")
+    except OSError:
+        return False
+    for name in descriptors:
+        if name == str(besides):
+            continue
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") == target:
+                return True
+        except OSError:
+            continue
+    return False

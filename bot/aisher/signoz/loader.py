@@ -1,46 +1,69 @@
 """`aisher load`: OTLP/JSON files or in-memory documents into SigNoz's local tables.
 
-This is the I/O edge around the pure conversion of `document_rows`. Files are streamed line by line
-(JSON lines, as the collector's file exporter writes them); a file whose first line is not a
-JSON document on its own is tried as one pretty-printed document, and read whole only then.
-Reading and converting run in a worker thread a chunk at a time, and rows are inserted in
-batches, so memory stays bounded by `batch_rows` plus one chunk of lines. A malformed line is
-recorded with its file and line number and skipped; it never costs the good lines around it.
+This is the I/O edge around the pure conversion of `document_rows`. Files are streamed line by
+line (`document_source`). Reading and converting run in a worker thread a chunk at a time, and
+rows are inserted in batches, so memory stays bounded by `batch_rows` (or `BATCH_TEXT_CHARS`
+of input) plus one chunk of lines, each line within `ImportLimits`. A malformed line is
+recorded with its file and line number and skipped; whatever goes wrong inside its conversion,
+it never costs the good lines around it.
+
+Loading is idempotent per span: a span the store already holds, or that came earlier in the
+same load, is skipped with its error rows (`known_spans`). Log records have no identity of
+their own (the exporter gives each a fresh random id), so they are appended.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import itertools
-import json
+import logging
 import os
 import time
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aisher.errors import InputError, OtlpFormatError
 from aisher.signoz.ddl import check_identifier
 from aisher.signoz.document_rows import parse_line
+from aisher.signoz.document_source import Document, check_text_size, read_documents
 from aisher.signoz.executor import QueryExecutor
+from aisher.signoz.import_limits import DEFAULT_LIMITS, ImportLimits
+from aisher.signoz.known_spans import drop_known, stored_span_keys
+from aisher.signoz.otlp_json import describe
 from aisher.signoz.rows import (
+    ERRORS,
     LOG_RESOURCES,
     SPAN_RESOURCES,
+    SPANS,
     TABLES,
     Row,
     SigNozBatch,
     SigNozTable,
+    error_span_key,
+    span_key,
 )
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "ImportLimits",
+    "LoadProblem",
+    "LoadReport",
+    "load_documents",
+    "load_files",
+    "read_documents",
+]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_ROWS = 20_000
 CHUNK_DOCUMENTS = 64  # documents converted per worker-thread hop
+CHUNK_TEXT_CHARS = 16 * 1024 * 1024  # …or fewer, once their text adds up to this
+BATCH_TEXT_CHARS = 64 * 1024 * 1024  # a batch is inserted once its input text adds up to this
 MAX_REPORTED_PROBLEMS = 1_000  # later problems are counted, not kept
-MAX_DOCUMENT_BYTES = 256 * 1024 * 1024  # a single-document file is read whole up to this size
 MEMORY_SOURCE = "<memory>"
 
-_Document = tuple[int, str]  # (line number, document text)
 _DEDUPLICATED = (SPAN_RESOURCES, LOG_RESOURCES)
 
 
@@ -65,6 +88,7 @@ class LoadReport:
     problems: tuple[LoadProblem, ...]
     problem_count: int  # every problem, including those past MAX_REPORTED_PROBLEMS
     elapsed_s: float
+    skipped_spans: int = 0  # spans already in the store or earlier in the load
 
     @property
     def total_rows(self) -> int:
@@ -82,6 +106,7 @@ async def load_files(
     traces_db: str,
     logs_db: str,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> LoadReport:
     """Import OTLP/JSON files (JSON lines, or one JSON document each) into the local tables.
 
@@ -92,9 +117,9 @@ async def load_files(
     missing = await asyncio.to_thread(lambda: [str(p) for p in files if not p.is_file()])
     if missing:
         raise InputError(f"not a file: {', '.join(missing)}")
-    loader = _Loader(executor, traces_db, logs_db, batch_rows)
+    loader = _Loader(executor, traces_db, logs_db, batch_rows, limits)
     for path in files:
-        documents = read_documents(path)
+        documents = read_documents(path, limits)
         try:
             await loader.load(str(path), documents)
         finally:
@@ -113,77 +138,21 @@ async def load_documents(
     logs_db: str,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     source: str = MEMORY_SOURCE,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> LoadReport:
     """Import in-memory OTLP/JSON documents (one per item, numbered from 1 as lines).
 
     `documents` is consumed a chunk at a time from a worker thread, so a generator works and
     need not be materialised.
     """
-    loader = _Loader(executor, traces_db, logs_db, batch_rows)
-    numbered = ((n, text) for n, text in enumerate(documents, start=1) if text.strip())
+    loader = _Loader(executor, traces_db, logs_db, batch_rows, limits)
+    numbered: Iterator[Document] = (
+        (n, check_text_size(text, limits) or text)
+        for n, text in enumerate(documents, start=1)
+        if text.strip()
+    )
     await loader.load(source, numbered)
     return await loader.finish()
-
-
-def read_documents(path: Path) -> Generator[_Document, None, None]:
-    """The documents of a file with their line numbers: its lines, or the file as one document.
-
-    Invalid UTF-8 becomes U+FFFD, as the collector's Go decoder does.
-    """
-    with path.open("rb") as handle:
-        first = _first_content_line(handle)
-        if first is None:
-            return
-        line_no, text = first
-        if _opens_a_document(text) and path.stat().st_size <= MAX_DOCUMENT_BYTES:
-            # JSON lines whose first line is broken still have whole documents on other
-            # lines; a pretty-printed document has none.
-            handle.seek(0)
-            if not any(_is_trace_or_log_document(raw) for raw in handle):
-                handle.seek(0)
-                yield line_no, _decode(handle.read())
-                return
-            handle.seek(0)
-            _first_content_line(handle)
-        yield line_no, text
-        for number, raw in enumerate(handle, start=line_no + 1):
-            if raw.strip():
-                yield number, _decode(raw)
-
-
-def _first_content_line(handle: Iterable[bytes]) -> tuple[int, str] | None:
-    for line_no, raw in enumerate(handle, start=1):
-        if raw.strip():
-            return line_no, _decode(raw)
-    return None
-
-
-def _decode(raw: bytes) -> str:
-    return raw.removeprefix(codecs.BOM_UTF8).decode("utf-8", "replace")
-
-
-def _opens_a_document(first_line: str) -> bool:
-    """A first line that opens an object without being one starts a multi-line document."""
-    if not first_line.lstrip().startswith("{"):
-        return False
-    try:
-        json.loads(first_line)
-    except (ValueError, RecursionError):
-        return True
-    return False
-
-
-def _is_trace_or_log_document(raw: bytes) -> bool:
-    line = raw.strip().removeprefix(codecs.BOM_UTF8)
-    if not line.startswith(b"{"):
-        return False
-    try:
-        document = json.loads(line)
-    except (ValueError, RecursionError):
-        return False
-    return isinstance(document, dict) and (
-        "resourceSpans" in document or "resourceLogs" in document
-    )
 
 
 @dataclass(slots=True)
@@ -194,11 +163,15 @@ class _Loader:
     traces_db: str
     logs_db: str
     batch_rows: int
+    limits: ImportLimits
     started: float = field(default_factory=time.perf_counter)
     pending: dict[SigNozTable, list[Row]] = field(default_factory=dict)
     pending_rows: int = 0
+    pending_chars: int = 0
+    pending_spans: set[tuple[str, str]] = field(default_factory=set)
     seen_resources: set[tuple[str, Row]] = field(default_factory=set)
     inserted: dict[str, int] = field(default_factory=lambda: {t.name: 0 for t in TABLES})
+    skipped_spans: int = 0
     documents: int = 0
     problems: list[LoadProblem] = field(default_factory=list)
     problem_count: int = 0
@@ -209,9 +182,9 @@ class _Loader:
         if self.batch_rows < 1:
             raise ValueError(f"batch_rows must be positive, got {self.batch_rows}")
 
-    async def load(self, source: str, documents: Iterator[_Document]) -> None:
+    async def load(self, source: str, documents: Iterator[Document]) -> None:
         while True:
-            chunk = await asyncio.to_thread(_convert_chunk, documents)
+            chunk = await asyncio.to_thread(_convert_chunk, documents, self.limits)
             if not chunk.results and not chunk.read_error:
                 return
             for line_no, result in chunk.results:
@@ -220,9 +193,10 @@ class _Loader:
                     self._record_problem(LoadProblem(source, line_no, result.detail))
                 else:
                     self._add(result)
+            self.pending_chars += chunk.text_chars
             if chunk.read_error:
                 self._record_problem(LoadProblem(source, 0, chunk.read_error))
-            if self.pending_rows >= self.batch_rows:
+            if self.pending_rows >= self.batch_rows or self.pending_chars >= BATCH_TEXT_CHARS:
                 await self._flush()
 
     async def finish(self) -> LoadReport:
@@ -233,6 +207,7 @@ class _Loader:
             problems=tuple(self.problems),
             problem_count=self.problem_count,
             elapsed_s=time.perf_counter() - self.started,
+            skipped_spans=self.skipped_spans,
         )
 
     def _record_problem(self, problem: LoadProblem) -> None:
@@ -241,14 +216,28 @@ class _Loader:
             self.problems.append(problem)
 
     def _add(self, batch: SigNozBatch) -> None:
+        repeated: set[tuple[str, str]] = set()  # spans of this document already pending
         for table, rows in batch.by_table():
             fresh = rows
-            if table in _DEDUPLICATED:
+            if table is SPANS:
+                fresh = tuple(row for row in rows if self._first_in_batch(row, repeated))
+                self.skipped_spans += len(rows) - len(fresh)
+            elif table is ERRORS and repeated:
+                fresh = tuple(row for row in rows if error_span_key(row) not in repeated)
+            elif table in _DEDUPLICATED:
                 # Resource rows repeat for every document of the same resource and bucket.
                 fresh = tuple(row for row in rows if self._first_sighting(table, row))
             if fresh:
                 self.pending.setdefault(table, []).extend(fresh)
                 self.pending_rows += len(fresh)
+
+    def _first_in_batch(self, row: Row, repeated: set[tuple[str, str]]) -> bool:
+        key = span_key(row)
+        if key in self.pending_spans:
+            repeated.add(key)
+            return False
+        self.pending_spans.add(key)
+        return True
 
     def _first_sighting(self, table: SigNozTable, row: Row) -> bool:
         key = (table.name, row)
@@ -259,6 +248,13 @@ class _Loader:
 
     async def _flush(self) -> None:
         pending, self.pending, self.pending_rows = self.pending, {}, 0
+        self.pending_chars, self.pending_spans = 0, set()
+        spans = pending.get(SPANS)
+        if spans:
+            known = await stored_span_keys(self.executor, self.traces_db, spans)
+            fresh = drop_known(spans, pending.get(ERRORS, ()), known)
+            pending[SPANS], pending[ERRORS] = fresh.spans, fresh.errors
+            self.skipped_spans += fresh.skipped_spans
         for table in TABLES:
             rows = pending.get(table)
             if rows:
@@ -270,19 +266,38 @@ class _Loader:
 @dataclass(frozen=True, slots=True)
 class _Chunk:
     results: list[tuple[int, SigNozBatch | OtlpFormatError]]
+    text_chars: int
     read_error: str | None = None
 
 
-def _convert_chunk(documents: Iterator[_Document]) -> _Chunk:
+def _convert_chunk(documents: Iterator[Document], limits: ImportLimits) -> _Chunk:
     """Read and convert the next few documents (runs in a worker thread)."""
     results: list[tuple[int, SigNozBatch | OtlpFormatError]] = []
+    chars = 0
     try:
         for line_no, text in itertools.islice(documents, CHUNK_DOCUMENTS):
-            try:
-                results.append((line_no, parse_line(text, line_no)))
-            except OtlpFormatError as exc:
-                results.append((line_no, exc))
+            if isinstance(text, OtlpFormatError):
+                results.append((line_no, text))
+                continue
+            results.append((line_no, _convert(text, line_no, limits)))
+            chars += len(text)
+            if chars >= CHUNK_TEXT_CHARS:
+                break
     except OSError as exc:
         # The documents read so far still count; the rest of this file is lost.
-        return _Chunk(results, f"cannot read further: {exc.strerror or exc}")
-    return _Chunk(results)
+        return _Chunk(results, chars, f"cannot read further: {exc.strerror or exc}")
+    return _Chunk(results, chars)
+
+
+def _convert(text: str, line_no: int, limits: ImportLimits) -> SigNozBatch | OtlpFormatError:
+    """The rows of one document, or the problem that costs this document and no other."""
+    try:
+        return parse_line(text, line_no, limits=limits)
+    except OtlpFormatError as exc:
+        return exc
+    except Exception as exc:  # a converter bug must cost this one line, not the whole load
+        log.debug("line %d could not be converted", line_no, exc_info=True)
+        return OtlpFormatError(
+            f"cannot import this document ({type(exc).__name__}: {describe(str(exc))})",
+            line=line_no,
+        )

@@ -57,7 +57,9 @@ def add_resource_logs(items: object, name: str, buffer: RowBuffer, *, received_n
 def _add_resource(resource_logs: Mapping[str, Any], buffer: RowBuffer, received_ns: int) -> None:
     resource = as_object(resource_logs.get("resource"), "resource")
     try:
-        attributes = decode_attributes(resource.get("attributes"), "attributes")
+        attributes = decode_attributes(
+            resource.get("attributes"), "attributes", limits=buffer.limits
+        )
     except OtlpFormatError as exc:
         raise nested(exc, "resource") from None
     labels, fingerprint = resource_labels(attributes), resource_fingerprint(attributes)
@@ -72,7 +74,9 @@ def _add_resource(resource_logs: Mapping[str, Any], buffer: RowBuffer, received_
             try:
                 scope_name = as_str(scope.get("name"), "name")
                 scope_version = as_str(scope.get("version"), "version")
-                scope_attributes = decode_attributes(scope.get("attributes"), "attributes")
+                scope_attributes = decode_attributes(
+                    scope.get("attributes"), "attributes", limits=buffer.limits
+                )
             except OtlpFormatError as exc:
                 raise nested(exc, scope_key) from None
             origin = _Origin(
@@ -100,7 +104,7 @@ def _add_record(
     observed = observed or received_ns
     timestamp = decode_uint(record.get("timeUnixNano"), "timeUnixNano") or observed
     strings, numbers, bools = split_log_attributes(
-        decode_attributes(record.get("attributes"), "attributes")
+        decode_attributes(record.get("attributes"), "attributes", limits=buffer.limits)
     )
     bucket = ts_bucket_start(timestamp)
     buffer.logs.append(
@@ -115,7 +119,7 @@ def _add_record(
             decode_uint(record.get("flags"), "flags", bits=32),
             as_str(record.get("severityText"), "severityText"),
             decode_enum(record.get("severityNumber"), SEVERITY_NUMBERS, "severityNumber"),
-            body_text(decode_any_value(record.get("body"), "body")),
+            body_text(decode_any_value(record.get("body"), "body", limits=buffer.limits)),
             strings,
             numbers,
             bools,

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
+from aisher.signoz.import_limits import DEFAULT_LIMITS, ImportLimits
+
 Row: TypeAlias = tuple[Any, ...]
 Signal: TypeAlias = Literal["traces", "logs"]
 
@@ -129,15 +131,45 @@ class SigNozBatch:
         return sum(len(rows) for _, rows in self.by_table())
 
 
+# Where the loader finds a row's identity: a span is (trace_id, span_id), and so is the span an
+# error row belongs to.
+SPAN_KEY_COLUMNS = (SPAN_COLUMNS.index("trace_id"), SPAN_COLUMNS.index("span_id"))
+ERROR_KEY_COLUMNS = (ERROR_COLUMNS.index("traceID"), ERROR_COLUMNS.index("spanID"))
+SPAN_BUCKET_COLUMN = SPAN_COLUMNS.index("ts_bucket_start")
+
+
+def span_key(row: Row) -> tuple[str, str]:
+    """The (trace_id, span_id) of a `signoz_index_v3` row."""
+    return row[SPAN_KEY_COLUMNS[0]], row[SPAN_KEY_COLUMNS[1]]
+
+
+def error_span_key(row: Row) -> tuple[str, str]:
+    """The (trace_id, span_id) of the span a `signoz_error_index_v2` row belongs to."""
+    return row[ERROR_KEY_COLUMNS[0]], row[ERROR_KEY_COLUMNS[1]]
+
+
 @dataclass(slots=True)
 class RowBuffer:
-    """Rows collected while converting one document; resource rows are kept once each."""
+    """Rows collected while converting one document; resource rows are kept once each.
 
+    A span repeated within the document is kept once (its first time), with its error rows.
+    """
+
+    limits: ImportLimits = DEFAULT_LIMITS
+    span_keys: set[tuple[str, str]] = field(default_factory=set)
     spans: list[Row] = field(default_factory=list)
     errors: list[Row] = field(default_factory=list)
     logs: list[Row] = field(default_factory=list)
     span_resources: dict[Row, None] = field(default_factory=dict)
     log_resources: dict[Row, None] = field(default_factory=dict)
+
+    def first_sighting(self, trace_id: str, span_id: str) -> bool:
+        """Whether this span is new to the document (and remember it)."""
+        key = (trace_id, span_id)
+        if key in self.span_keys:
+            return False
+        self.span_keys.add(key)
+        return True
 
     def freeze(self) -> SigNozBatch:
         return SigNozBatch(

@@ -26,11 +26,13 @@ from aisher.signoz.fingerprint import (
     ts_bucket_start,
 )
 from aisher.signoz.go_format import AnyRaw, as_string, flatten, quote, sprint, string_map_json
+from aisher.signoz.import_limits import ImportLimits
 from aisher.signoz.otlp_json import (
     SPAN_ID_BYTES,
     SPAN_KINDS,
     STATUS_CODES,
     TRACE_ID_BYTES,
+    as_bounded_list,
     as_list,
     as_object,
     as_str,
@@ -54,6 +56,8 @@ _HOST_KEYS = frozenset(
 # DateTime64(9) holds signed 64-bit nanoseconds: a larger time would fail the whole insert.
 DATETIME64_BITS = 63
 _GO_ATOI = re.compile(r"[+-]?[0-9]+")
+_INT64_DIGITS = 19
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _PORT = re.compile(r":[0-9]*")
 
 
@@ -84,7 +88,9 @@ def add_resource_spans(items: object, name: str, buffer: RowBuffer) -> None:
 def _add_resource(resource_spans: Mapping[str, Any], buffer: RowBuffer) -> None:
     resource = as_object(resource_spans.get("resource"), "resource")
     try:
-        attributes = decode_attributes(resource.get("attributes"), "attributes")
+        attributes = decode_attributes(
+            resource.get("attributes"), "attributes", limits=buffer.limits
+        )
     except OtlpFormatError as exc:
         raise nested(exc, "resource") from None
     described = _describe_resource(attributes)
@@ -129,9 +135,12 @@ def _add_span(span: Mapping[str, Any], resource: _Resource, buffer: RowBuffer) -
     flags = decode_uint(span.get("flags"), "flags", bits=32)
     status = as_object(span.get("status"), "status")
     status_code = decode_enum(status.get("code"), STATUS_CODES, "status.code")
-    attributes = decode_attributes(span.get("attributes"), "attributes")
+    attributes = decode_attributes(span.get("attributes"), "attributes", limits=buffer.limits)
     strings, numbers, bools = split_span_attributes(attributes)
-    events = _decode_events(span.get("events"))
+    events = _decode_events(span.get("events"), buffer.limits)
+    links = _links_json(span.get("links"), trace_id, parent_span_id, buffer.limits)
+    if not buffer.first_sighting(trace_id, span_id):
+        return  # the same span twice in one document is stored once
     bucket = ts_bucket_start(start)
     buffer.spans.append(
         (
@@ -155,7 +164,7 @@ def _add_span(span: Mapping[str, Any], resource: _Resource, buffer: RowBuffer) -
             bools,
             resource.strings,
             [event_json(*event) for event in events],
-            _links_json(span.get("links"), trace_id, parent_span_id),
+            links,
             *derive_columns(attributes, kind),
             status_code == STATUS_ERROR,
             _is_remote(flags),
@@ -245,9 +254,20 @@ def derive_columns(attributes: Mapping[str, AnyRaw], kind: int) -> tuple[str, ..
 def _status_code_text(value: AnyRaw) -> str:
     """The exporter's reading of a status code sent as a string or an int."""
     number = value if isinstance(value, int) and not isinstance(value, bool) else 0
-    if isinstance(value, str) and _GO_ATOI.fullmatch(value) and int(value) != 0:
-        number = int(value)
+    if isinstance(value, str) and _go_atoi(value) != 0:
+        number = _go_atoi(value)
     return str(number)
+
+
+def _go_atoi(text: str) -> int:
+    """Go's `strconv.Atoi` of `text`, or 0 where it fails: not digits, or beyond int64."""
+    if not _GO_ATOI.fullmatch(text):
+        return 0
+    digits = text.lstrip("+-").lstrip("0")  # Python counts leading zeros against its limit
+    if len(digits) > _INT64_DIGITS:
+        return 0
+    number = -int(digits or "0") if text.startswith("-") else int(digits or "0")
+    return number if _INT64_MIN <= number <= _INT64_MAX else 0
 
 
 def _url_hostname(url: str) -> str:
@@ -271,14 +291,16 @@ def _is_remote(flags: int) -> str:
     return "yes" if flags & _IS_REMOTE else "no"
 
 
-def _decode_events(value: object) -> list[tuple[str, int, dict[str, str], bool]]:
+def _decode_events(
+    value: object, limits: ImportLimits
+) -> list[tuple[str, int, dict[str, str], bool]]:
     events = []
-    for index, item in enumerate(as_list(value, "events")):
+    for index, item in enumerate(as_bounded_list(value, "events", limits.max_values)):
         try:
             event = as_object(item, "")
             name = as_str(event.get("name"), "name")
             time_ns = decode_uint(event.get("timeUnixNano"), "timeUnixNano", bits=DATETIME64_BITS)
-            attributes = decode_attributes(event.get("attributes"), "attributes")
+            attributes = decode_attributes(event.get("attributes"), "attributes", limits=limits)
         except OtlpFormatError as exc:
             raise nested(exc, f"events[{index}]") from None
         strings = {key: as_string(raw) for key, raw in attributes.items()}
@@ -300,10 +322,10 @@ def event_json(name: str, time_ns: int, attributes: Mapping[str, str], is_error:
     return "{" + ",".join(parts) + "}"
 
 
-def _links_json(value: object, trace_id: str, parent_span_id: str) -> str:
+def _links_json(value: object, trace_id: str, parent_span_id: str, limits: ImportLimits) -> str:
     # The exporter's parent test is always true, so even a root starts with CHILD_OF.
     refs = [_reference(trace_id, parent_span_id, "CHILD_OF")]
-    for index, item in enumerate(as_list(value, "links")):
+    for index, item in enumerate(as_bounded_list(value, "links", limits.max_values)):
         try:
             link = as_object(item, "")
             link_trace = decode_id(link.get("traceId"), TRACE_ID_BYTES, "traceId")

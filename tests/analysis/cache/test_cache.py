@@ -179,7 +179,12 @@ class TestAnswerCache:
         _, cached = await answer_through(two, analyzer, checkout_incident())
         assert cached
         assert analyzer.calls == 1
-        assert registry.get_sample_value("aisher_cache_hits_total", {"layer": "redis"}) == 1.0
+        assert (
+            registry.get_sample_value(
+                "aisher_cache_requests_total", {"layer": "redis", "result": "hit"}
+            )
+            == 1.0
+        )
 
     async def test_other_model_or_prompt_misses(
         self, caches: Caches, redis_server: RedisServer
@@ -209,7 +214,7 @@ class TestAnswerCache:
         assert await cache.get("k", model=MODEL, prompt_version=PROMPT) is not None
         assert cache.stats.refusals == 2
         assert sample(metrics, "aisher_cache_refusals_total", layer="redis", reason="stale") == 2
-        assert sample(metrics, "aisher_cache_misses_total", layer="redis") == 2
+        assert sample(metrics, "aisher_cache_requests_total", layer="redis", result="miss") == 2
 
     async def test_local_copy_checks_model_and_prompt(self, caches: Caches) -> None:
         """Without Redis the LRU refuses an entry of another model or prompt version too."""
@@ -283,9 +288,9 @@ class TestAnswerCache:
         assert len(warnings) == 1
         assert "unreachable" in warnings[0].getMessage()
         # One failed attempt, then the cool-down keeps requests away from the dead server.
-        assert sample(metrics, "aisher_cache_errors_total", layer="redis") == 1
-        assert sample(metrics, "aisher_cache_hits_total", layer="local") == 2
-        assert sample(metrics, "aisher_cache_misses_total", layer="local") == 1
+        assert sample(metrics, "aisher_cache_requests_total", layer="redis", result="error") == 1
+        assert sample(metrics, "aisher_cache_requests_total", layer="local", result="hit") == 2
+        assert sample(metrics, "aisher_cache_requests_total", layer="local", result="miss") == 1
 
     async def test_redis_is_used_again_after_restart(
         self, caches: Caches, redis_server: RedisServer
@@ -299,14 +304,14 @@ class TestAnswerCache:
         redis_server.restart()
         clock.advance(COOL_DOWN_S - 1)
         assert await cache.get("k", model=MODEL, prompt_version=PROMPT) is not None
-        assert sample(metrics, "aisher_cache_hits_total", layer="local") == 1
+        assert sample(metrics, "aisher_cache_requests_total", layer="local", result="hit") == 1
         clock.advance(2)
         await cache.put("k", make_answer(), model=MODEL, prompt_version=PROMPT)
         other = caches.open(redis_server.url)
         assert await other.get("k", model=MODEL, prompt_version=PROMPT) is not None
         assert other.stats.hits == 1
         assert await cache.get("k", model=MODEL, prompt_version=PROMPT) is not None
-        assert sample(metrics, "aisher_cache_hits_total", layer="redis") == 1
+        assert sample(metrics, "aisher_cache_requests_total", layer="redis", result="hit") == 1
 
     async def test_reads_fill_the_lru(self, caches: Caches, redis_server: RedisServer) -> None:
         """An entry read from Redis is still served from memory once Redis is gone."""
@@ -353,9 +358,9 @@ class TestLocalOnlyCache:
         _, cached = await answer_through(cache, analyzer, checkout_incident(scale=3))
         await cache.close()
         assert cached
-        assert sample(metrics, "aisher_cache_hits_total", layer="local") == 1
-        assert sample(metrics, "aisher_cache_misses_total", layer="local") == 1
-        assert sample(metrics, "aisher_cache_errors_total", layer="redis") == 0
+        assert sample(metrics, "aisher_cache_requests_total", layer="local", result="hit") == 1
+        assert sample(metrics, "aisher_cache_requests_total", layer="local", result="miss") == 1
+        assert sample(metrics, "aisher_cache_requests_total", layer="redis", result="error") == 0
 
     async def test_lru_evicts_the_oldest(self, caches: Caches) -> None:
         """Past its size the LRU drops the least recently used entry."""

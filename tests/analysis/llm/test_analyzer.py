@@ -225,7 +225,12 @@ class TestCaching:
         assert second.cached
         assert second.cached_at is not None
         assert second.analyzer == first.analyzer
-        assert rig.registry.get_sample_value("aisher_cache_hits_total", {"layer": "redis"}) == 1
+        assert (
+            rig.registry.get_sample_value(
+                "aisher_cache_requests_total", {"layer": "redis", "result": "hit"}
+            )
+            == 1
+        )
 
     async def test_second_replica_shares_the_answer(
         self, provider: FakeProvider, redis_server: RedisServer
@@ -302,7 +307,9 @@ class TestCaching:
         assert repeat.cached
         assert again.cached
         assert len(provider.requests) == 1
-        hits = rig.registry.get_sample_value("aisher_cache_hits_total", {"layer": "local"})
+        hits = rig.registry.get_sample_value(
+            "aisher_cache_requests_total", {"layer": "local", "result": "hit"}
+        )
         assert hits is not None
         assert hits >= 1
 

@@ -87,6 +87,7 @@ class BudgetLedger:
         limit = self._settings.limit_for(tenant)
         spent = await self.spent(tenant) if limit > 0 else 0.0
         allowed, reason = _decide(tenant, limit, spent, estimated_usd)
+        self._metrics.set_budget_remaining(tenant, limit - spent)
         if not allowed:
             log.info("LLM refused: %s", reason)
             self._metrics.count_budget_refusal(tenant)
@@ -115,10 +116,12 @@ class BudgetLedger:
             total = await self._link.call(add)
         except RedisUnavailable:
             self._unsent[slot] = self._unsent.get(slot, 0.0) + amount
-            return self._estimate(slot)
-        # A day's total only grows, but replies of concurrent writes may arrive out of order.
-        self._known[slot] = max(self._known.get(slot, 0.0), total)
-        return self._estimate(slot)
+        else:
+            # A day's total only grows, but replies of concurrent writes may arrive out of order.
+            self._known[slot] = max(self._known.get(slot, 0.0), total)
+        spent = self._estimate(slot)
+        self._metrics.set_budget_remaining(tenant, self._settings.limit_for(tenant) - spent)
+        return spent
 
     async def close(self) -> None:
         """Release the Redis client if this ledger opened it; safe to call more than once."""

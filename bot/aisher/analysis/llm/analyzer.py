@@ -8,9 +8,13 @@ answer, with a note saying why, whenever the LLM cannot or may not answer.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
+
+import toon_format
 
 from aisher.analysis.cache.answer_cache import AnswerCache
 from aisher.analysis.cache.budget import BudgetLedger
@@ -27,7 +31,8 @@ from aisher.analysis.masking.masker import MASKING_VERSION
 from aisher.analysis.report import Answer
 from aisher.analysis.request import AnalysisRequest
 from aisher.config import LlmSettings
-from aisher.errors import AnalyzerError
+from aisher.errors import AnalyzerError, AnswerRejected
+from aisher.ops.analysis_meter import add_stage, note_outcome
 from aisher.ops.metrics import AisherMetrics
 
 log = logging.getLogger(__name__)
@@ -43,6 +48,23 @@ def is_simple(evidence: Evidence) -> bool:
 def estimate_prompt_tokens(prompt: PromptTemplate, evidence: Evidence, context: str) -> int:
     rendered = prompt.render(prompt_variables(evidence, context))
     return count_tokens(rendered.system) + count_tokens(rendered.user)
+
+
+def prompt_sha256(prompt: PromptTemplate, evidence: Evidence, context: str) -> str:
+    """The sha256 of the (masked) prompt as first sent, for the audit log."""
+    rendered = prompt.render(prompt_variables(evidence, context))
+    return hashlib.sha256(f"{rendered.system}\n{rendered.user}".encode()).hexdigest()
+
+
+def toon_compression_ratio(context: CompactContext) -> float | None:
+    """Tokens of the TOON context over tokens of the same document as compact JSON."""
+    try:
+        document = toon_format.loads(context.text)
+    except toon_format.ToonDecodeError:
+        return None
+    as_json = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    json_tokens = count_tokens(as_json)
+    return context.tokens / json_tokens if json_tokens else None
 
 
 class LlmAnalyzer:
@@ -83,12 +105,12 @@ class LlmAnalyzer:
         else:
             cached = await self._cache.get(key, model=model, prompt_version=prompt.version)
             if cached is not None:
-                self._count(f"llm:{model}", "cached")
+                note_outcome("cached")
                 return cached.served()
 
         # Off the event loop: compaction is CPU work, and the first token count and cost estimate
         # load tiktoken's tables and import litellm, which takes seconds.
-        context, estimate = await asyncio.to_thread(self._prepare, evidence, prompt, model)
+        context, estimate, sha = await asyncio.to_thread(self._prepare, evidence, prompt, model)
         decision = await self._budget.check(request.tenant, estimate)
         if not decision.allowed:
             return self._heuristic(evidence, "fallback", (decision.reason,))
@@ -99,33 +121,54 @@ class LlmAnalyzer:
                 evidence, context=context.text, prompt=prompt, model=model
             )
         except AnalyzerError as exc:
+            status = "rejected" if isinstance(exc, AnswerRejected) else "unavailable"
+            self._observe_call(model, request, status, started)
             log.warning("LLM analysis with %s failed: %s", model, exc)
             note = f"the LLM analysis failed ({exc}); this is the heuristic answer"
-            return self._heuristic(evidence, "fallback", (note,), prompt.version)
+            return self._heuristic(evidence, "fallback", (note,), prompt.version, sha)
         await self._budget.record(request.tenant, answer.cost_usd)
-        self._metrics.observe_llm_call(
-            model,
-            prompt_tokens=answer.tokens.prompt,
-            completion_tokens=answer.tokens.completion,
-            cost_usd=answer.cost_usd,
-            latency_s=time.perf_counter() - started,
-        )
+        self._observe_call(model, request, "ok", started, answer)
         if context.dropped:
             trimmed = ", ".join(f"{count} {section}" for section, count in context.dropped.items())
             note = f"evidence trimmed to {context.tokens} tokens for the LLM (left out: {trimmed})"
             answer = answer.with_notes(note)
-        answer = answer.model_copy(update={"prompt_version": prompt.version})
+        answer = answer.model_copy(update={"prompt_version": prompt.version, "prompt_sha256": sha})
         await self._cache.put(key, answer, model=model, prompt_version=prompt.version)
-        self._count(answer.analyzer, "answered")
+        note_outcome("answered")
         return answer
 
     def _prepare(
         self, evidence: Evidence, prompt: PromptTemplate, model: str
-    ) -> tuple[CompactContext, float]:
-        """The TOON context under the token budget, and the call's estimated cost in dollars."""
+    ) -> tuple[CompactContext, float, str]:
+        """The TOON context under the token budget, the call's estimated cost in dollars, and
+        the prompt's sha256."""
         context = self._compact(evidence, budget_tokens=self._settings.context_token_budget)
         prompt_tokens = estimate_prompt_tokens(prompt, evidence, context.text)
-        return context, estimate_cost(model, prompt_tokens, self._settings.max_output_tokens)
+        ratio = toon_compression_ratio(context)
+        if ratio is not None:
+            self._metrics.observe_toon_ratio(ratio)
+        cost = estimate_cost(model, prompt_tokens, self._settings.max_output_tokens)
+        return context, cost, prompt_sha256(prompt, evidence, context.text)
+
+    def _observe_call(
+        self,
+        model: str,
+        request: AnalysisRequest,
+        status: str,
+        started: float,
+        answer: Answer | None = None,
+    ) -> None:
+        seconds = time.perf_counter() - started
+        add_stage("llm", seconds)
+        self._metrics.observe_llm_call(
+            model,
+            status=status,
+            seconds=seconds,
+            tenant=request.tenant,
+            prompt_tokens=answer.tokens.prompt if answer else 0,
+            completion_tokens=answer.tokens.completion if answer else 0,
+            cost_usd=answer.cost_usd if answer else 0.0,
+        )
 
     def _heuristic(
         self,
@@ -133,11 +176,9 @@ class LlmAnalyzer:
         outcome: str,
         notes: tuple[str, ...],
         prompt_version: str | None = None,
+        sha: str | None = None,
     ) -> Answer:
         answer = explain(evidence).with_notes(*notes)
-        answer = answer.model_copy(update={"prompt_version": prompt_version})
-        self._count(answer.analyzer, outcome)
+        answer = answer.model_copy(update={"prompt_version": prompt_version, "prompt_sha256": sha})
+        note_outcome(outcome)
         return answer
-
-    def _count(self, analyzer: str, outcome: str) -> None:
-        self._metrics.count_analysis(analyzer, outcome)

@@ -2,7 +2,8 @@
 
 The schema goes to the provider as an OpenAI-style `response_format` (litellm translates it for
 providers that support structured output); `parse_answer` checks the reply either way, since a
-provider may ignore the schema and a model may cite ids it made up.
+provider may ignore the schema and a model may cite ids it made up, or name a service or an
+operation the evidence does not contain (`KnownNames`).
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from aisher.analysis.evidence.model import Evidence
+from aisher.analysis.masking import strip_control
 from aisher.analysis.report import Answer, RootCause, TokenUsage
 from aisher.errors import AnswerRejected
 
@@ -22,6 +27,10 @@ SCHEMA_NAME = "aisher_root_cause"
 MAX_ALTERNATIVES = 3
 MAX_REPORTED_ERRORS = 5
 MAX_REPORTED_IDS = 10
+MAX_REPORTED_NAMES = 10
+MAX_ECHOED_NAME = 80  # characters of a model-written name repeated in a rejection reason
+CUT_MARK = "…"
+MIN_CUT_STEM = 40  # a cut name must keep this much to stand for the name it was cut from
 ID_PREFIXES = ("trace:", "span:")
 
 # Many models wrap JSON in a ```json fence even when asked not to; take what is inside.
@@ -100,6 +109,97 @@ class LlmAnswer(_Strict):
         )
 
 
+def _normal(name: str) -> str:
+    """A name as compared: case, runs of whitespace and control characters do not matter, and
+    backticks equal quotes, since the prompt shows names without controls or fences."""
+    return " ".join(strip_control(name).replace("`", "'").split()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class KnownNames:
+    """The service and operation names an answer may use: those the evidence contains.
+
+    The model sees names only through the evidence, so a name it gives that is not there was
+    made up or copied from instructions hidden in telemetry; either way it is no root cause.
+    """
+
+    services: frozenset[str]  # as written in the evidence
+    operations: frozenset[str]
+
+    @classmethod
+    def of(cls, evidence: Evidence) -> KnownNames:
+        services = {evidence.service, *(item.service for item in evidence.stats)}
+        operations: set[str] = set()
+        for suspect in evidence.suspects:
+            services.update((suspect.service, suspect.via))
+            operations.add(suspect.operation)
+        for group in evidence.groups:
+            services.add(group.service)
+            operations.add(group.operation)
+        for origin in evidence.origins:
+            services.update((origin.blamed, origin.span.service, *origin.path))
+            operations.add(origin.span.operation)
+        for span in evidence.chain:
+            services.add(span.service)
+            operations.add(span.operation)
+        for edge in evidence.edges:
+            services.update((edge.caller, edge.callee))
+        services.update(change.service for change in evidence.deploys)
+        return cls(frozenset(filter(None, services)), frozenset(filter(None, operations)))
+
+    def problems(self, answer: LlmAnswer) -> list[str]:
+        """What the answer names that the evidence does not contain, worded for the model."""
+        cause = answer.root_cause
+        named = [cause.service or "", *(item.service for item in answer.alternatives)]
+        unknown_services = _unknown(named, self.services)
+        unknown_operations = _unknown([cause.operation], self.operations)
+        problems = []
+        if unknown_services:
+            problems.append(
+                f"the answer names service(s) that are not in the evidence: "
+                f"{_shown(unknown_services)}; known services: {_shown(sorted(self.services))}"
+            )
+        if unknown_operations:
+            problems.append(
+                f"the root cause names operation {_shown(unknown_operations)}, which is not an "
+                "operation in the evidence; copy the span name exactly, or leave it empty"
+            )
+        return problems
+
+
+def _unknown(names: Iterable[str], known: frozenset[str]) -> list[str]:
+    normal = {_normal(name) for name in known}
+    return list(
+        dict.fromkeys(name for name in names if name.strip() and not _is_known(name, normal))
+    )
+
+
+def _is_known(name: str, normal: set[str]) -> bool:
+    wanted = _normal(name)
+    if wanted in normal:
+        return True
+    # The prompt shows long names cut with "…"; a model copying one names the same thing.
+    stem = wanted.removesuffix(CUT_MARK).rstrip()
+    return (
+        stem != wanted
+        and len(stem) >= MIN_CUT_STEM
+        and any(item.startswith(stem) for item in normal)
+    )
+
+
+def _shown(names: list[str]) -> str:
+    """Names quoted and cut, the first few only."""
+    quoted = [repr(_cut(name)) for name in names[:MAX_REPORTED_NAMES]]
+    more = len(names) - MAX_REPORTED_NAMES
+    return ", ".join(quoted) + (f" and {more} more" if more > 0 else "")
+
+
+def _cut(text: str) -> str:
+    """Model-written text as a rejection reason repeats it: the reason goes back to the model
+    and into the report's notes, and the text may be anything, of any length."""
+    return text if len(text) <= MAX_ECHOED_NAME else text[: MAX_ECHOED_NAME - 1] + "…"
+
+
 @cache
 def _strict_schema() -> dict[str, Any]:
     return strict_json_schema(LlmAnswer.model_json_schema())
@@ -141,8 +241,14 @@ def strict_json_schema(node: dict[str, Any]) -> dict[str, Any]:
     return tightened
 
 
-def parse_answer(text: str, known_ids: frozenset[str]) -> LlmAnswer:
-    """Validate the model's reply; `AnswerRejected` says precisely what is wrong with it."""
+def parse_answer(
+    text: str, known_ids: frozenset[str], names: KnownNames | None = None
+) -> LlmAnswer:
+    """Validate the model's reply; `AnswerRejected` says precisely what is wrong with it.
+
+    Cited ids must be in `known_ids`; with `names`, named services and the root cause's
+    operation must be in the evidence too.
+    """
     body = text.strip()
     fenced = _FENCED.search(body)
     if fenced and not body.startswith("{"):
@@ -161,14 +267,19 @@ def parse_answer(text: str, known_ids: frozenset[str]) -> LlmAnswer:
         raise AnswerRejected(
             "the answer does not match the schema: " + describe_errors(exc)
         ) from exc
+    problems = []
     unknown = [item for item in answer.cited_ids() if bare_id(item) not in known_ids]
     if unknown:
-        shown = ", ".join(unknown[:MAX_REPORTED_IDS])
+        shown = ", ".join(_cut(item) for item in unknown[:MAX_REPORTED_IDS])
         more = len(unknown) - MAX_REPORTED_IDS
-        raise AnswerRejected(
+        problems.append(
             f"the answer cites {len(unknown)} id(s) that are not in the evidence: {shown}"
             + (f" and {more} more" if more > 0 else "")
         )
+    if names is not None:
+        problems += names.problems(answer)
+    if problems:
+        raise AnswerRejected("; ".join(problems))
     return answer
 
 

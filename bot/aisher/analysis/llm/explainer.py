@@ -1,4 +1,5 @@
-"""Ask the model to explain the evidence, and accept only an answer that cites the evidence.
+"""Ask the model to explain the evidence, and accept only an answer grounded in the evidence:
+it cites ids the evidence holds, and names services and operations the evidence holds.
 
 `LlmExplainer` renders the prompt, validates the answer against the evidence and gives the model
 one chance to correct a rejected answer; `LlmClient` (in `client.py`) does the provider I/O.
@@ -10,7 +11,7 @@ import logging
 from collections.abc import Sequence
 
 from aisher.analysis.evidence.model import Evidence
-from aisher.analysis.llm.answer_schema import answer_response_format, parse_answer
+from aisher.analysis.llm.answer_schema import KnownNames, answer_response_format, parse_answer
 from aisher.analysis.llm.client import ChatClient, ChatMessage, Completion
 from aisher.analysis.llm.prompts import PromptTemplate, prompt_variables
 from aisher.analysis.report import Answer, TokenUsage
@@ -22,7 +23,8 @@ EMPTY_ANSWER = "(empty answer)"
 
 
 class LlmExplainer:
-    """Explains evidence with an LLM and accepts only answers that cite the evidence itself.
+    """Explains evidence with an LLM and accepts only answers that cite ids and name services
+    and operations of the evidence itself.
 
     `LlmUnavailable` (the provider failed) and `AnswerRejected` (two unusable answers) both tell
     the caller to answer with the heuristic analyzer instead.
@@ -40,7 +42,7 @@ class LlmExplainer:
             {"role": "system", "content": rendered.system},
             {"role": "user", "content": rendered.user},
         ]
-        known = evidence.known_ids()
+        known = (evidence.known_ids(), KnownNames.of(evidence))
         first = await self._ask(messages, model)
         try:
             return _accept(first, known, model, spent=(first,))
@@ -66,9 +68,13 @@ class LlmExplainer:
 
 
 def _accept(
-    completion: Completion, known: frozenset[str], model: str, *, spent: tuple[Completion, ...]
+    completion: Completion,
+    known: tuple[frozenset[str], KnownNames],
+    model: str,
+    *,
+    spent: tuple[Completion, ...],
 ) -> Answer:
-    parsed = parse_answer(completion.text, known)
+    parsed = parse_answer(completion.text, *known)
     tokens = TokenUsage(
         prompt=sum(item.prompt_tokens for item in spent),
         completion=sum(item.completion_tokens for item in spent),

@@ -3,6 +3,11 @@
 A template is a Markdown file with a `## system` part, a `## user` part and an optional
 `## retry` part (prompts/README.md describes the format). Its version is a short hash of the
 file's exact bytes, so editing a prompt changes the cache keys of the answers it produces.
+
+Telemetry is untrusted: the TOON evidence and the ranked suspects (whose names are telemetry)
+each go inside a fenced block the text cannot close; the few values a template shows outside a
+fence (the asked service, a rejection reason) are flattened to one line, stripped of control
+characters and cut.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from string import Template
 
 import aisher
 from aisher.analysis.evidence.model import Evidence, Suspect
+from aisher.analysis.masking import strip_control, truncate_text
 from aisher.config import PromptSettings
 from aisher.errors import ConfigError
 from aisher.window import iso
@@ -33,6 +39,9 @@ DEFAULT_RETRY = (
 )
 MAX_SUSPECTS = 5
 MAX_REFS_PER_SUSPECT = 4
+MAX_NAME_CHARS = 120  # a service, operation or exception name from telemetry
+MAX_REASON_CHARS = 200
+MAX_REASON_ECHO = 2000  # a rejection reason, which repeats what the model wrote
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _PART_HEADING = re.compile(r"^## (system|user|retry)[ \t]*\r?$", re.MULTILINE)
@@ -67,7 +76,7 @@ class PromptTemplate:
 
     def follow_up(self, reason: str) -> str:
         """The message that tells the model why its previous answer was rejected."""
-        return Template(self.retry).substitute(reason=reason)
+        return Template(self.retry).substitute(reason=flat_text(reason, MAX_REASON_ECHO))
 
 
 def parse_template(name: str, content: bytes, *, source: str = "") -> PromptTemplate:
@@ -195,12 +204,12 @@ class PromptLibrary:
 def prompt_variables(evidence: Evidence, context: str) -> dict[str, str]:
     """The values of the template placeholders for one evidence bundle and its TOON context."""
     return {
-        "service": evidence.service,
+        "service": flat_text(evidence.service, MAX_NAME_CHARS),
         "window": f"{iso(evidence.window.start)} to {iso(evidence.window.end)}",
         "error_count": str(evidence.error_count),
         "failing_traces": str(evidence.failing_traces),
         "suspects": describe_suspects(evidence.suspects),
-        "context": _defuse_fences(context.strip()),
+        "context": _defuse_fences(strip_control(context).strip()),
     }
 
 
@@ -208,28 +217,39 @@ def _defuse_fences(text: str) -> str:
     return _FENCE.sub(lambda match: "'" * len(match.group()), text)
 
 
+def flat_text(text: str, limit: int) -> str:
+    """Untrusted text as one line of a prompt: no control characters or line breaks, no run of
+    backticks that could open or close a fence, at most `limit` characters."""
+    return truncate_text(_defuse_fences(" ".join(strip_control(text).split())), limit)
+
+
 def describe_suspects(suspects: tuple[Suspect, ...]) -> str:
-    """The ranked suspects, one numbered line each, with the figures and ids behind each rank."""
+    """The ranked suspects, one numbered line each, with the figures and ids behind each rank.
+
+    Names come from telemetry: each is flattened and cut, so a suspect is one line that cannot
+    close the fenced block the templates show the suspects in.
+    """
     if not suspects:
         return "(none: no failing trace has an identifiable origin)"
-    lines = (
+    return "\n".join(
         f"{rank}. {_describe_suspect(suspect)}"
         for rank, suspect in enumerate(suspects[:MAX_SUSPECTS], start=1)
     )
-    # Names come from telemetry: keep each suspect on one line and outside any code fence.
-    return "\n".join(_defuse_fences(" ".join(line.split())) for line in lines)
 
 
 def _describe_suspect(suspect: Suspect) -> str:
     # The ranking already words its figures as reasons (share of origins, rate lift, deploy).
     facts = [f"score {suspect.score:.2f}", f"kind {suspect.blame.value}"]
     if suspect.via:
-        facts.append(f"seen from {suspect.via}")
+        facts.append(f"seen from {flat_text(suspect.via, MAX_NAME_CHARS)}")
     if suspect.symptom:
         facts.append("symptom")
     if suspect.exception_type:
-        facts.append(suspect.exception_type)
-    facts.extend(suspect.reasons)
-    refs = ", ".join(suspect.evidence[:MAX_REFS_PER_SUSPECT]) or "none"
-    operation = f" {suspect.operation}" if suspect.operation else ""
-    return f"{suspect.service}{operation}: " + "; ".join(facts) + f"; evidence: {refs}"
+        facts.append(flat_text(suspect.exception_type, MAX_NAME_CHARS))
+    facts.extend(flat_text(reason, MAX_REASON_CHARS) for reason in suspect.reasons)
+    refs = ", ".join(
+        flat_text(ref, MAX_NAME_CHARS) for ref in suspect.evidence[:MAX_REFS_PER_SUSPECT]
+    )
+    operation = flat_text(suspect.operation, MAX_NAME_CHARS)
+    name = " ".join(filter(None, (flat_text(suspect.service, MAX_NAME_CHARS), operation)))
+    return f"{name}: " + "; ".join(facts) + f"; evidence: {refs or 'none'}"

@@ -2,18 +2,23 @@
 
 A `Masker` replaces every secret it recognises with a placeholder that is stable within the
 instance: `<SECRET_n>` (keys, tokens, passwords, private keys), `<EMAIL_n>`, `<IP_n>`, `<CARD_n>`,
-and `<USER>` for the user name in a home-directory path. Use one masker per report, so the same
-token in a log line and in a stack trace reads as the same placeholder. Masking masked text
-changes nothing. `findings` counts what was masked per kind, never the values.
+`<PHONE_n>`, `<IBAN_n>`, `<SSN_n>`, and `<USER>` for the user name in a home-directory path. Use
+one masker per report, so the same token in a log line and in a stack trace reads as the same
+placeholder. Masking masked text changes nothing. `findings` counts what was masked per kind,
+never the values.
 
-Recognised by shape: vendor keys and tokens (OpenAI, Anthropic, AWS key ids, Slack, GitHub,
-GitLab, Stripe, Google), JWTs, PEM private keys, `Bearer`/`Basic` credentials, passwords in URLs,
-emails, IPv4/IPv6 addresses (loopback and unspecified ones stay), Luhn-valid card numbers with a
-card-network first digit, home-directory user names. Recognised by name: the value after any
-key that looks like a secret (`password=`, `"api_key": "…"`, `X-Api-Key: …`, `?token=…`,
-`<password>…</password>`) and every attribute whose key looks like one (`db.password`,
-`http.request.header.authorization`). Trace and span ids, UUIDs, versions, ports, status codes
-and line numbers are left alone because the analysis cites them.
+Recognised by shape (`rules` lists them): vendor keys and tokens (OpenAI, Anthropic, AWS, Slack,
+GitHub, GitLab, Stripe, Google, SendGrid, PyPI, Hugging Face, Twilio and thirty more), JWTs, PEM
+private keys, `Bearer`/`Basic` credentials, passwords in URLs and on command lines, long random
+strings, emails, IP addresses, card numbers, phone numbers, IBANs, US SSNs and home-directory
+user names. Recognised by name: the value after any key that looks like a secret
+(`password=`, `"api_key": "…"`, `X-Api-Key: …`, `?token=…`, `<password>…</password>`,
+`auth token 9f8e…`) and every attribute whose key looks like one (`db.password`,
+`http.request.header.authorization`). Trace and span ids, UUIDs, versions, ports, status codes,
+times and line numbers are left alone because the analysis cites them.
+
+Telemetry is hostile input: masking is linear in the text, and a string longer than
+`MAX_TEXT_CHARS` is cut, with a visible marker, before it is masked.
 """
 
 from __future__ import annotations
@@ -24,36 +29,82 @@ from collections.abc import Hashable, Mapping
 from functools import partial
 from typing import TypeVar
 
-from aisher.analysis.masking.rules import (
-    ASCII_LOWER,
-    CARD,
+from aisher.analysis.masking.cards import (
     CARD_RUN,
     DIGIT_GROUP,
+    UUID_SHAPE,
+    card_end,
+    labelled_as_id,
+)
+from aisher.analysis.masking.keyed import INERT, SCHEME
+from aisher.analysis.masking.rule import (
+    ASCII_LOWER,
+    CARD,
     EMAIL,
-    INERT,
     IP,
-    PLACEHOLDER,
-    RULES,
-    SCHEME,
     SECRET,
     USER,
-    UUID_SHAPE,
     Rule,
     Scan,
-    card_end,
+    forget_runs,
+    is_placeholder,
 )
+from aisher.analysis.masking.rules import RULES
 from aisher.analysis.masking.secret_keys import is_secret_key
 
 # Part of every cache key: an answer built from differently masked evidence must not be served.
-# Bump it whenever a rule (masking_rules.py, secret_keys.py) changes what is masked or how
+# Bump it whenever a rule (the modules of this package) changes what is masked or how
 # placeholders read.
-MASKING_VERSION = "1"
+MASKING_VERSION = "2"
+
+# No single string may cost unbounded time: 64 KiB holds any real stack trace's useful part.
+MAX_TEXT_CHARS = 64 * 1024
+_CUT_SEARCH = 1024  # a cut backs off to whitespace this close, so it splits no token
+_CUT_MARKER = "\n…[{} characters cut before masking]"
+_CUT_MARKED = re.compile(r"\n…\[\d{1,12} characters cut before masking\]\Z")
+# Masking lengthens text by its placeholders only: a cut and masked text stays well below this.
+_CUT_AGAIN = 4 * MAX_TEXT_CHARS
+
+# A rule decides by what surrounds a match, and a later rule's placeholder can change that (an
+# email's local part that ran into a token is one once the token is hidden). So text in which
+# something was hidden is masked again, until a pass finds nothing: masking is idempotent.
+_PASSES = 4
 
 _K = TypeVar("_K", bound=Hashable)
 # Short strings (attribute values, messages) recur constantly; their results are remembered.
 _MEMO_TEXT_LIMIT, _MEMO_ENTRIES = 256, 8192
 
-__all__ = ["CARD", "EMAIL", "IP", "MASKING_VERSION", "SECRET", "USER", "Masker", "is_secret_key"]
+__all__ = [
+    "CARD",
+    "EMAIL",
+    "IP",
+    "MASKING_VERSION",
+    "MAX_TEXT_CHARS",
+    "SECRET",
+    "USER",
+    "Masker",
+    "cut_to_limit",
+    "is_secret_key",
+]
+
+
+def cut_to_limit(text: str) -> str:
+    """The text, or its first `MAX_TEXT_CHARS` characters and a marker saying how many went.
+
+    The cut backs off to a whitespace so that it splits no secret in two; text already cut
+    (it ends with the marker) is not cut again, which keeps masking idempotent.
+    """
+    if len(text) <= MAX_TEXT_CHARS or (
+        len(text) <= _CUT_AGAIN and _CUT_MARKED.search(text, len(text) - 64)
+    ):
+        return text
+    cut = MAX_TEXT_CHARS
+    for index in range(MAX_TEXT_CHARS, MAX_TEXT_CHARS - _CUT_SEARCH, -1):
+        if text[index].isspace():
+            cut = index
+            break
+    return text[:cut] + _CUT_MARKER.format(len(text) - cut)
+
 
 # --- the masker ----------------------------------------------------------------------------
 
@@ -87,7 +138,12 @@ class Masker:
             self._findings.update(memo[1])
             return memo[0]
         self._kinds = []
-        masked = self._mask_text(text)
+        masked, until = cut_to_limit(text), len(RULES) + 1  # the first pass runs every rule
+        for _ in range(_PASSES):
+            masked, until = self._mask_text(masked, until)
+            if until < 0:
+                break
+        forget_runs()
         if len(text) <= _MEMO_TEXT_LIMIT and len(self._memo) < _MEMO_ENTRIES:
             self._memo[text] = (masked, tuple(self._kinds))
         return masked
@@ -100,7 +156,7 @@ class Masker:
         scheme = SCHEME.match(credential)
         prefix = scheme[0] if scheme else ""
         credential = credential[len(prefix) :]
-        if INERT.fullmatch(credential) or PLACEHOLDER.fullmatch(credential):
+        if INERT.fullmatch(credential) or is_placeholder(credential):
             return value
         # `Bearer <SECRET_n>`: the scheme stays, so a token reads the same here and in text.
         return prefix + self._conceal("secret_attribute", SECRET, credential)
@@ -115,18 +171,37 @@ class Masker:
         """The mapping with each value masked as text; keys are kept as they are."""
         return {key: self.mask(value) for key, value in mapping.items()}
 
-    def _mask_text(self, text: str) -> str:
+    def _mask_text(self, text: str, until: int) -> tuple[str, int]:
+        """One pass of the rules (the card numbers last, as rule `len(RULES)`) and the index of
+        the last rule that hid something, or -1.
+
+        A rule sees again only what a later rule changed, so once this pass has changed
+        nothing and is past `until` (the last rule that hid something in the pass before),
+        the rest would find exactly what they found then: nothing new. Card numbers, last,
+        find nothing new in their own output, so they run again only after a change.
+        """
+        last = -1
         lowered_of, lowered = text, text.translate(ASCII_LOWER)
-        for rule in RULES:
+        for index, rule in enumerate(RULES):
+            if last < 0 and index > until:
+                return text, last
+            found = len(self._kinds)
+            # Needles may be looked up in a lower-cased copy of an earlier text: masking only
+            # removes text (a needle found there and gone now costs one search, nothing more).
+            if rule.needles and not any(needle in lowered for needle in rule.needles):
+                continue
             if isinstance(rule, Scan):
                 if rule.lowered and lowered_of is not text:
                     lowered_of, lowered = text, text.translate(ASCII_LOWER)
                 text = self._scan(rule, text, lowered if rule.lowered else text)
-            elif (
-                not rule.needles or any(needle in lowered for needle in rule.needles)
-            ) and rule.pattern.search(text):
+            elif rule.pattern.search(text):
                 text = rule.pattern.sub(partial(self._replace, rule), text)
-        return CARD_RUN.sub(self._mask_card_run, text)
+            last = index if len(self._kinds) > found else last
+        if last < 0 and until <= len(RULES):
+            return text, last
+        found = len(self._kinds)
+        text = CARD_RUN.sub(self._mask_card_run, text)
+        return text, len(RULES) if len(self._kinds) > found else last
 
     def _conceal(self, kind: str, category: str, value: str) -> str:
         self._findings[kind] += 1
@@ -143,7 +218,7 @@ class Masker:
 
     def _replace(self, rule: Rule, match: re.Match[str]) -> str:
         value = match["value"]
-        if PLACEHOLDER.fullmatch(value) or (rule.accept is not None and not rule.accept(match)):
+        if is_placeholder(value) or (rule.accept is not None and not rule.accept(match)):
             return match[0]
         start, end = match.span("value")
         offset = match.start()
@@ -154,8 +229,10 @@ class Masker:
         pieces: list[str] = []
         done = 0
         for anchor_start, anchor_end in rule.find(haystack):
+            if anchor_start < done:  # inside a secret just hidden: never read twice
+                continue
             span = rule.locate(text, anchor_start, anchor_end)
-            if span is None or span[0] < done:  # nothing here, or inside a secret just hidden
+            if span is None or span[0] < done:  # nothing here, or overlapping the last one
                 continue
             start, end = span
             pieces += [text[done:start], self._conceal(rule.kind, rule.category, text[start:end])]
@@ -169,16 +246,21 @@ class Masker:
         run = match[0]
         if UUID_SHAPE.fullmatch(run):
             return run
-        groups = list(DIGIT_GROUP.finditer(run))
+        spans = [group.span() for group in DIGIT_GROUP.finditer(run)]
+        groups = [run[start:end] for start, end in spans]
         pieces: list[str] = []
         done = index = 0
         while index < len(groups):
             end = card_end(groups, index)
-            if end is None:
+            # An undivided number labelled as an id (`orderId=4024…`) is one; a number written
+            # in groups (`4024 0071 …`) is written for a person to read, like a card.
+            if end is None or (
+                end - index == 1 and labelled_as_id(match.string, match.start() + spans[index][0])
+            ):
                 index += 1
                 continue
-            digits = "".join(group[0] for group in groups[index:end])
-            pieces += [run[done : groups[index].start()], self._conceal("card", CARD, digits)]
-            done, index = groups[end - 1].end(), end
+            digits = "".join(groups[index:end])
+            pieces += [run[done : spans[index][0]], self._conceal("card", CARD, digits)]
+            done, index = spans[end - 1][1], end
         pieces.append(run[done:])
         return "".join(pieces)

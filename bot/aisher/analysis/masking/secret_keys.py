@@ -3,6 +3,7 @@
 Keys are split into words (`http.request.header.authorization` → …, `authorization`;
 `clientSecret` → `client`, `secret`); a key names a secret when one of its words does, unless its
 last word only describes a secret (`token_count`, `secret_name`) or names code (`TokenService`).
+Card security codes (`cvv`, `securityCode`) and social security numbers (`ssn`) count as secrets.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from itertools import pairwise
 _WORD_BOUNDARY = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 _SECRET_WORDS = frozenset((
     "pwd", "pass", "token", "session", "sessid", "auth", "sig", "signature", "creds", "jwt",
-    "bearer", "otp",
+    "bearer", "otp", "cvv", "cvv2", "cvc", "cvc2", "csc", "cvn", "ssn",
 ))  # fmt: skip
 # Matched inside a word, so `PGPASSWORD`, `clientSecret` and `JSESSIONID` count too.
 _SECRET_STEMS = (
@@ -26,7 +27,10 @@ _KEY_QUALIFIERS = (
     "api", "private", "access", "account", "signing", "encryption", "master", "shared", "client",
     "ssh",
 )  # fmt: skip
-_SECRET_PAIRS = frozenset((word, "key") for word in _KEY_QUALIFIERS)
+_SECRET_PAIRS = frozenset((word, "key") for word in _KEY_QUALIFIERS) | {
+    ("security", "code"),  # a card's CVV
+    ("card", "code"),
+}
 # A last word like these describes a secret rather than holding it (`token_count`,
 # `secret_name`, `session.duration`) or names code (`TokenService`, `BadCredentialsException`).
 _BENIGN_WORDS = frozenset((

@@ -1,4 +1,9 @@
-"""Making telemetry text safe to show in Slack mrkdwn, and cutting it to Slack's limits.
+"""Making telemetry text safe to show in Slack mrkdwn or a terminal, and cutting it to size.
+
+`strip_control` removes what would act on whoever reads the text rather than be read: ANSI
+escape sequences (colours, clearing the screen, OSC 8 hyperlinks), other C0 and C1 control
+characters, bidi overrides and lone surrogates. The Slack renderer and the terminal renderer
+both build on it.
 
 Telemetry is untrusted: an exception message can carry `<!channel>`, `<@U024BE7LH>`,
 `<!subteam^S012>` or `<https://evil.example|click>`, and Slack would ping or link for them.
@@ -22,6 +27,31 @@ _ZERO_WIDTH_JOINER = "\u200d"
 _BARE_MENTION = re.compile(r"(?<![\w.+\-])@(?=\w)")  # an email's `@` follows a word character
 _BACKTICK_PAIR = re.compile(r"`(?=`)")
 _ESCAPE = re.compile(r"&(?:amp|lt|gt);")
+
+# CSI (colours, cursor moves), OSC (window titles, hyperlinks; ended by BEL or ESC \ or, when a
+# writer forgot the terminator, by the end of the line) and the other two-byte ESC sequences.
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?"
+    r"|\x1b[@-Z\\-_]"
+)
+# C0 except tab and newline, DEL, C1, and the bidi embeddings, overrides and isolates that can
+# make text read differently from what it is (Trojan Source).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def strip_control(text: str) -> str:
+    """The text without control characters, ANSI escapes, bidi overrides or lone surrogates.
+
+    Newlines and tabs stay; a lone carriage return becomes a newline.
+    """
+    if _SURROGATE.search(text):
+        # Joins surrogate pairs into their character and replaces lone halves with U+FFFD.
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", _ANSI.sub("", text))
 
 
 def escape_mrkdwn(text: str) -> str:

@@ -1,0 +1,150 @@
+"""Payment card numbers: digit runs of a card network's prefix and length that pass Luhn.
+
+One random number in ten passes Luhn, so the run must also start with an issuer prefix of the
+right length (Visa 4 and 13/16/19 digits, Amex 34/37 and 15, …), and a run labelled as an id
+(`orderId=…`, `invoice 4024…`) is an id unless the label says card.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+CARD_RUN = re.compile(r"\d(?<![\w.\-]\d)(?:[ \-]?\d){12,}(?!\w|\.\d)", re.ASCII)
+DIGIT_GROUP = re.compile(r"\d+", re.ASCII)
+UUID_SHAPE = re.compile(r"\d{8}-\d{4}-\d{4}-\d{4}-\d{12}")
+_MIN_DIGITS, _MAX_DIGITS = 13, 19
+_FIRST_DIGITS = frozenset("23456")
+
+# (first digits from, to, lengths): the issuer ranges in use.
+_ISSUERS: tuple[tuple[int, int, tuple[int, ...]], ...] = (
+    (4, 4, (13, 16, 19)),  # Visa
+    (51, 55, (16,)),  # Mastercard
+    (2221, 2720, (16,)),
+    (34, 34, (15,)),  # American Express
+    (37, 37, (15,)),
+    (6011, 6011, (16, 17, 18, 19)),  # Discover
+    (644, 649, (16, 17, 18, 19)),
+    (65, 65, (16, 17, 18, 19)),
+    (3528, 3589, (16, 17, 18, 19)),  # JCB
+    (300, 305, (14, 15, 16, 17, 18, 19)),  # Diners Club
+    (36, 36, (14, 15, 16, 17, 18, 19)),
+    (38, 39, (16, 17, 18, 19)),
+    (62, 62, (16, 17, 18, 19)),  # UnionPay
+    (2200, 2204, (16, 17, 18, 19)),  # Mir
+    (50, 50, (13, 16, 19)),  # Maestro
+    (56, 58, (13, 16, 19)),
+    (63, 63, (13, 16, 19)),
+    (67, 67, (13, 16, 19)),
+)
+# Per card length, the set of every issuer prefix (as text) a card of that length may start
+# with: a set lookup per prefix width instead of arithmetic per range.
+_PREFIXES: dict[int, frozenset[str]] = {
+    length: frozenset(
+        str(prefix)
+        for low, high, lengths in _ISSUERS
+        if length in lengths
+        for prefix in range(low, high + 1)
+    )
+    for length in range(_MIN_DIGITS, _MAX_DIGITS + 1)
+}
+_ID_WORDS = (
+    "id|ids|no|nr|num|number|ref|reference|order|invoice|txn|transaction|seq|sequence|offset"
+    "|ts|timestamp|epoch|count|total|version|build"
+)
+# The one or two words right before a number, separated from it and from each other by at
+# most three other characters: `order 4024…`, `invoice_no: 4024…`, `card number 4024…`.
+_LABEL = re.compile(
+    r"(?:(?P<previous>[A-Za-z_]{1,30})[\W_]{1,3})?(?P<word>[A-Za-z][A-Za-z_]{0,30})[\W_]{0,3}$"
+)
+# `order`, `order_id`, `orderId`, `invoice_no`; not `paid`.
+_ID_WORD = re.compile(
+    rf"(?:^|_)(?i:{_ID_WORDS})$|(?<=[a-z])(?:Id|ID|Ids|No|Nr|Num|Number|Ref|Seq)$"
+)
+_CARD_LABEL = re.compile(r"(?i)card|\bpan\b|\bcc|credit|debit|visa|mastercard|amex")
+
+
+def is_card_number(digits: str) -> bool:
+    """Whether a digit string has a card network's prefix and length and passes Luhn."""
+    return _has_issuer(digits) and _is_luhn_valid(digits)
+
+
+def _has_issuer(digits: str) -> bool:
+    prefixes = _PREFIXES.get(len(digits))
+    return prefixes is not None and (
+        digits[:1] in prefixes
+        or digits[:2] in prefixes
+        or digits[:3] in prefixes
+        or digits[:4] in prefixes
+    )
+
+
+def _is_luhn_valid(digits: str) -> bool:
+    # Padded with zeros to whole groups of four counted from the right, every group doubles
+    # its first and third digits: the sum is one table lookup per group.
+    padded = digits.zfill(-(-len(digits) // 4) * 4)
+    sums = _group_sums()
+    return sum(sums[padded[start : start + 4]] for start in range(0, len(padded), 4)) % 10 == 0
+
+
+@cache
+def _group_sums() -> dict[str, int]:
+    """The Luhn sum of every four-digit group `abcd` at an even distance from the right."""
+    doubled = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+    return {
+        f"{a}{b}{c}{d}": doubled[a] + b + doubled[c] + d
+        for a in range(10)
+        for b in range(10)
+        for c in range(10)
+        for d in range(10)
+    }
+
+
+def card_end(groups: list[str], first: int) -> int | None:
+    """End (exclusive) of the longest run of digit groups from `first` that is a card number.
+
+    Cards are written undivided or in groups of four (`4539 5787 6362 1486`, Amex `3782
+    822463 10005`): a run of other groups (`1 2 3 …`) is no card, and costs nothing to reject.
+    """
+    digits = groups[first]
+    if len(digits) >= _MIN_DIGITS:
+        return first + 1 if len(digits) <= _MAX_DIGITS and is_card_number(digits) else None
+    lengths = _lengths_by_prefix().get(digits) if len(digits) == 4 else None
+    if not lengths:
+        return None  # no network issues cards starting so
+    best = None
+    for index in range(first + 1, min(len(groups), first + 5)):
+        group = groups[index]
+        if not 3 <= len(group) <= 6:
+            break
+        digits += group
+        if len(digits) > _MAX_DIGITS:
+            break
+        if len(digits) in lengths and _is_luhn_valid(digits):
+            best = index + 1
+    return best
+
+
+@cache
+def _lengths_by_prefix() -> dict[str, frozenset[int]]:
+    """For every four-digit group a card may start with, the lengths it may then have."""
+    table: dict[str, set[int]] = {}
+    for low, high, lengths in _ISSUERS:
+        free = 4 - len(str(low))  # digits of the group after the issuer prefix
+        for prefix in range(low, high + 1):
+            for rest in range(10**free):
+                group = f"{prefix}{rest:0{free}d}" if free else str(prefix)
+                table.setdefault(group, set()).update(lengths)
+    return {group: frozenset(lengths) for group, lengths in table.items()}
+
+
+def labelled_as_id(text: str, start: int) -> bool:
+    """Whether the words right before `start` call the number an id rather than a card.
+
+    Only the adjacent words count, so a placeholder further back (`card <CARD_1> orderId=…`)
+    cannot change the decision: masking masked text decides the same.
+    """
+    label = _LABEL.search(text, max(0, start - 72), start)
+    if label is None or _ID_WORD.search(label["word"]) is None:
+        return False
+    return _CARD_LABEL.search(f"{label['previous'] or ''} {label['word']}") is None
