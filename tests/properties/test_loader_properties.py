@@ -111,6 +111,8 @@ def expected(numbered: list[tuple[int, str]]) -> tuple[list[int], set[tuple[str,
 
 
 class TestLoadProperties:
+    # Thirty loads into chDB: about a minute on an idle machine, more on a busy one.
+    @pytest.mark.timeout(600)
     @settings(
         max_examples=30,
         deadline=None,

@@ -315,6 +315,8 @@ class TestCaching:
 
 
 class TestMaskingCorpus:
+    # One analysis per seeded secret (hundreds): about a minute idle, more on a busy machine.
+    @pytest.mark.timeout(600)
     async def test_no_seeded_secret_reaches_the_llm_or_the_report(
         self, provider: FakeProvider
     ) -> None:

@@ -45,6 +45,12 @@ _VALUE = re.compile(
     re.ASCII,
 )
 _UNQUOTED_RUN = re.compile(_UNQUOTED, re.ASCII)
+# A value that is one placeholder, quoted or not: what masking masked text meets at every key.
+_MASKED_VALUE = re.compile(
+    rf"(?:{_SCHEME}[ \t]{{1,8}})?(?P<quote>\\?[\"']?)(?:{PLACEHOLDER_SOURCE})"
+    r"(?:(?P=quote)|(?=[\s&;,)\]}]|$))",
+    re.ASCII,
+)
 _QUOTES = (('\\"', '\\"'), ('"', '"'), ("'", "'"), ("{", "}"))
 # Values that hide nothing: masking them would only cost the reader information.
 INERT = re.compile(r"(?i)|null|none|nil|undefined|true|false|\**|\[?redacted\]?")
@@ -84,6 +90,9 @@ def locate_keyed(text: str, stem: int, stem_end: int) -> tuple[int, int] | None:
     rest = _KEY_REST.match(text, after, window)
     if rest is None:
         return _locate_prose_value(text, after, window)
+    cookie = key.lower().endswith("cookie") and ":" in rest["sep"]
+    if not cookie and _MASKED_VALUE.match(text, rest.end(), window):
+        return None  # masked already: the common case when masked text is masked again
     value = _VALUE.match(text, rest.end(), window)
     if value is None:
         return _unterminated(text, rest.end())
@@ -97,7 +106,7 @@ def locate_keyed(text: str, stem: int, stem_end: int) -> tuple[int, int] | None:
         return None
     scheme = SCHEME.match(text, begin, end)
     begin = scheme.end() if scheme else begin
-    if not quoted and key.lower().endswith("cookie") and ":" in rest["sep"]:
+    if not quoted and cookie:
         # A Cookie header holds several `name=value` pairs: all of the line is secret. The
         # line is read once: the masker skips the stems inside a secret it hid.
         line_end = _LINE_END.search(text, end)
