@@ -348,8 +348,9 @@ class FlatVariables(PydanticBaseSettingsSource):
         self._dotenv = dotenv
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        # Required by the base class, which reads field by field; `__call__` walks the slices.
-        raise NotImplementedError
+        """One top-level field's value as `__call__` reads it (a slice is a dict of its fields)."""
+        value = self().get(field_name)
+        return value, field_name, isinstance(value, dict)
 
     def __call__(self) -> dict[str, Any]:
         environment = _non_empty(os.environ)
