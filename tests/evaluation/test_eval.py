@@ -1,7 +1,9 @@
-"""`aisher eval` in process, on the unseen incident suite and on the project's own scenarios.
+"""`aisher eval` in process, on the project's incident suite and on the demo's scenarios.
 
-The unseen suite's accuracy is recorded, never asserted: the engine is improved against these
-figures, and a test pinning them would only be edited along.
+The incident suite (tests/incidents, default seed) is the CI gate of the engine: AC@1 ≥ 0.95
+and AC@3 = 1.0 over at least 40 incidents of at least 10 fault kinds. Its classes were written
+from their descriptions alone, but the engine has since been tuned while reading this seed's
+misses, so other seeds are the unseen measure: their figures are in docs/evaluation.md.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from tests.incidents.generator import KINDS, write_suite
 from tests.incidents.generator.suite import FAULT_CLASSES, generate_incident, write_incident
 from tests.support.fake_llm import FAKE_API_BASE, FAKE_KEY, FAKE_MODEL, fake_provider, reply
 
-DEMO_COUNT = 10  # two incidents of each of the demo's five fault kinds
+DEMO_COUNT = 5  # one incident of each of the demo's five fault kinds
+GATE_AC1, GATE_AC3 = 0.95, 1.0
 _TRACE_ID = re.compile(r"\b[0-9a-f]{32}\b")
 
 
@@ -87,12 +90,18 @@ class TestEvalCommand:
         eval_env: Path,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        """The unseen suite runs end to end: every incident loads and is answered, and the
-        document has the scores overall and by kind (recorded, not asserted)."""
+        """The incident suite runs end to end: every incident loads and is answered, and the
+        heuristic names the root cause first in at least 95% and among the top three in all."""
         folders = write_suite(eval_env / "unseen")
         document = run_json(capsys, str(eval_env / "unseen"))
         check_shape(document, len(folders))
-        assert set(document["heuristic"]["by_kind"]) == set(KINDS)
+        heuristic = document["heuristic"]
+        assert set(heuristic["by_kind"]) == set(KINDS)
+        assert len(folders) >= 40
+        assert len(KINDS) >= 10
+        misses = [r["name"] for r in document["results"] if r["heuristic"]["rank"] != 1]
+        assert heuristic["ac1"] >= GATE_AC1, misses
+        assert heuristic["ac3"] == GATE_AC3, misses
 
     @pytest.mark.timeout(1800)
     def test_demo_suite(

@@ -1,4 +1,8 @@
-"""Every incident of the default suite loads into the embedded store without a skipped line."""
+"""One incident of every kind in the default suite loads into the embedded store whole.
+
+`aisher eval` on the whole suite (tests/evaluation) checks that every incident loads without
+a problem; this test counts the rows of one incident per kind against what was written.
+"""
 
 from __future__ import annotations
 
@@ -32,10 +36,12 @@ class TestLoading:
     async def test_every_incident_loads_cleanly(
         self, default_suite: list[Path], executor: EmbeddedExecutor
     ) -> None:
-        """Each incident, moved to recent days, loads with no problem and every span and log
-        record lands in SigNoz's tables."""
+        """The first incident of each kind, moved to recent days, loads with no problem and
+        every span and log record lands in SigNoz's tables."""
         now = datetime.now(UTC)
-        for number, folder in enumerate(default_suite):
+        first_of_kind = {read_incident(folder).kind: folder for folder in reversed(default_suite)}
+        assert len(first_of_kind) >= 10
+        for number, folder in enumerate(sorted(first_of_kind.values())):
             incident = read_incident(folder)
             traces_db, logs_db = f"inc{number}_traces", f"inc{number}_logs"
             await ensure_embedded_schema(executor, traces_db, logs_db)

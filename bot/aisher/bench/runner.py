@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from aisher import __version__
 from aisher.bench.accuracy_bench import bench_accuracy
 from aisher.bench.import_bench import bench_import
+from aisher.bench.masking_bench import run_masking_bench
 from aisher.bench.query_bench import bench_queries
 from aisher.bench.results import BenchResult
 from aisher.bench.slack_bench import SlackSizes, bench_slack
@@ -83,10 +84,15 @@ async def _slack(executor: QueryExecutor, sizes: Sizes, settings: Settings) -> B
     return await bench_slack(executor, settings, sizes.slack)
 
 
+async def _masking(executor: QueryExecutor, sizes: Sizes, settings: Settings) -> BenchResult:
+    return await run_masking_bench(quick=sizes is QUICK)
+
+
 BENCHES: dict[str, Bench] = {
     "query": _query,
     "import": _import,
     "tokens": _tokens,
+    "masking": _masking,
     "accuracy": _accuracy,
     "storm": _storm,
     "slack": _slack,

@@ -33,6 +33,11 @@ class TestNormalizeMessage:
                 "read tcp <IP>:<n>-><IP>:6379: i/o timeout",
             ),
             ("token <SECRET_3> rejected", "token <SECRET> rejected"),
+            ("call <PHONE_2> or wire to <IBAN_7>", "call <PHONE> or wire to <IBAN>"),
+            ("request at 16:44:10.582 timed out", "request at <time> timed out"),
+            ("connect to [fe80::1]:8443 refused", "connect to [<ip>]:8443 refused"),
+            ("dial 2001:db8:85a3:0:0:8a2e:370:7334 failed", "dial <ip> failed"),
+            ("nic aa:bb:cc:dd:ee:ff down", "nic aa:bb:cc:dd:ee:ff down"),
         ],
     )
     def test_volatile_parts_become_placeholders(self, message: str, template: str) -> None:
@@ -42,6 +47,12 @@ class TestNormalizeMessage:
     def test_same_failure_with_different_ids_shares_a_template(self) -> None:
         """Two messages that differ only in an order id normalise to the same template."""
         assert normalize_message("order 1234 not found") == normalize_message("order 98 not found")
+
+    def test_log_lines_differing_only_in_their_time_share_a_template(self) -> None:
+        """A time of day is volatile as a whole, not an IPv6 address with a fraction left."""
+        first = normalize_message("16:44:10.582 worker stalled")
+        assert first == normalize_message("09:01:59.004 worker stalled")
+        assert "." not in first
 
     def test_different_status_codes_stay_apart(self) -> None:
         """A 502 and a 503 are different failure modes."""

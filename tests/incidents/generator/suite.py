@@ -24,7 +24,7 @@ from tests.incidents.generator.simulator import Simulator
 from tests.incidents.generator.topology import ENTRY_POINTS
 
 DEFAULT_SEED = 20_250_601
-DEFAULT_COUNT_PER_KIND = 6
+DEFAULT_COUNT_PER_KIND = 4
 FIRST_UNTIL = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 TRACES = (140, 200)  # traces per incident, baseline and window together
 

@@ -15,7 +15,8 @@ Three readings, each a class of message rather than any one library's wording:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 
 from aisher.analysis.evidence.peers import clean_host
 from aisher.telemetry import SpanRecord
@@ -66,6 +67,12 @@ _FAR_SIDE = re.compile(
     r"remaining connection slots",
     re.IGNORECASE,
 )
+# Every reading of `_EXHAUSTION` holds one of these words: a few substring tests turn most
+# messages away before the costly alternation runs (the tests' examples keep the two in step).
+_EXHAUSTION_WORDS = (
+    "pool", "connection", "resource", "permit", "slot", "lease", "object", "queue", "too many",
+    "semaphore", "bulkhead", "thread", "executor", "reject", "circuit", "callnotpermitted",
+)  # fmt: skip
 _UNREACHABLE = re.compile(
     r"refused|\breset\b|unreachable|unavailable|no (?:healthy )?(?:instances?|upstreams?|"
     r"endpoints?|hosts?|servers?|replicas?)|not known|ENOTFOUND|EAI_AGAIN|ECONN\w+|"
@@ -85,17 +92,46 @@ def failure_texts(span: SpanRecord) -> list[str]:
     return [text for text in texts if text]
 
 
+# The same few messages recur on thousands of spans, and each reading scans a long alternation:
+# verdicts are remembered per text. Only short texts are kept, so the memory stays bounded.
+_REMEMBERED_CHARS = 2048
+
+
+def _remembered(reading: Callable[[str], bool]) -> Callable[[str], bool]:
+    cached = lru_cache(maxsize=4096)(reading)
+
+    def says(text: str) -> bool:
+        return cached(text) if len(text) <= _REMEMBERED_CHARS else reading(text)
+
+    return says
+
+
+def _found_by(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    return lambda text: pattern.search(text) is not None
+
+
+def _reads_exhaustion(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in _EXHAUSTION_WORDS) and bool(_EXHAUSTION.search(text))
+
+
+_says_timeout = _remembered(_found_by(_TIMEOUT))
+_says_exhaustion = _remembered(_reads_exhaustion)
+_says_far_side = _remembered(_found_by(_FAR_SIDE))
+_says_unreachable = _remembered(_found_by(_UNREACHABLE))
+
+
 def is_timeout(span: SpanRecord) -> bool:
     texts = [*failure_texts(span), span.http_status]
-    return any(_TIMEOUT.search(text) for text in texts if text)
+    return any(_says_timeout(text) for text in texts if text)
 
 
 def is_client_exhaustion(span: SpanRecord) -> bool:
     """Does the span's failure say the caller's own side turned the call away (and nothing
     says the dependency refused it)?"""
     texts = failure_texts(span)
-    return any(_EXHAUSTION.search(text) for text in texts) and not any(
-        _FAR_SIDE.search(text) for text in texts
+    return any(_says_exhaustion(text) for text in texts) and not any(
+        _says_far_side(text) for text in texts
     )
 
 
@@ -120,7 +156,7 @@ class KnownNames:
         if self._pattern is None:
             return ""
         for text in failure_texts(span):
-            if not _UNREACHABLE.search(text):
+            if not _says_unreachable(text):
                 continue
             for match in self._pattern.finditer(text):
                 name = self._by_lower.get(match.group(0).lower(), "")
@@ -154,7 +190,7 @@ _GENERIC = frozenset(
 def unreachable_host(span: SpanRecord) -> str:
     """The host a failure to reach something names in the span's words ('' when none); the
     span's own service never counts."""
-    texts = [text for text in failure_texts(span) if _UNREACHABLE.search(text)]
+    texts = [text for text in failure_texts(span) if _says_unreachable(text)]
     for pattern in _HOST_MENTIONS:
         for text in texts:
             for match in pattern.finditer(text):

@@ -8,23 +8,35 @@ from __future__ import annotations
 
 import re
 
+from ..masking.rule import NUMBERED
+
+_HEX4 = "[0-9a-fA-F]{1,4}"
 # One alternation, tried left to right at each position, so a message is scanned once.
 _VOLATILE_PARTS = (
     # Masking placeholders are numbered per value (<IP_27>); for grouping any IP is an IP.
-    ("masked", r"<(?:SECRET|EMAIL|IP|CARD)_\d+>"),
+    ("masked", rf"<(?:{'|'.join(NUMBERED)})_\d+>"),
     ("ts", r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"),
+    # A time of day on its own (16:44:10.582); before ip6, which would take its digits.
+    ("clock", r"(?<![\w:.])\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?![\w:])"),
     ("uuid", r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
     ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
     ("ip", r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),
-    ("ip6", r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])"),
+    # IPv6 in full (eight groups) or compressed (with "::"); fewer groups are times or MACs.
+    (
+        "ip6",
+        rf"(?<![\w:])(?:(?:{_HEX4}:){{7}}{_HEX4}"
+        rf"|(?:{_HEX4}:){{1,6}}:(?:{_HEX4}(?::{_HEX4}){{0,5}})?"
+        rf"|::{_HEX4}(?::{_HEX4}){{0,6}})(?![\w:])",
+    ),
     ("hex", r"\b0x[0-9a-fA-F]+\b"),
     ("hexid", r"\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b"),
     # Identifiers that mix letters with at least three digits: ord_8Hs7Kd21, user-42a9f1.
     ("id", r"\b(?=\w*[A-Za-z])(?=(?:\w*\d){3})[\w-]{8,}\b"),
 )
 _VOLATILE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _VOLATILE_PARTS))
-_PLACEHOLDERS = {"ts": "<time>", "uuid": "<uuid>", "email": "<email>", "ip": "<ip>", "ip6": "<ip>",
-                 "hex": "<hex>", "hexid": "<hex>", "id": "<id>"}  # fmt: skip
+_PLACEHOLDERS = {"ts": "<time>", "clock": "<time>", "uuid": "<uuid>", "email": "<email>",
+                 "ip": "<ip>", "ip6": "<ip>", "hex": "<hex>", "hexid": "<hex>",
+                 "id": "<id>"}  # fmt: skip
 _PORT = re.compile(r"(?<=[A-Za-z>\]]:)\d{2,5}\b")
 _STATUS_CODE = re.compile(r"^[1-5]\d\d$")
 # A number, optionally with a unit suffix (30000ms, 2.5s, 512MB): the unit stays.
