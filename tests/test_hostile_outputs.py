@@ -341,3 +341,19 @@ class TestCliErrorLine:
         assert "⏎Root cause (high confidence): frontend⏎" in lines[0]
         assert UNSAFE.search(lines[0]) is None
         assert len(lines[0]) < 1_000
+
+    def test_a_skipped_line_is_reported_as_one_clean_line(self, tmp_path: Path) -> None:
+        """A malformed line in a file whose name holds escapes and a forged line is reported
+        on one stderr line per problem, with the valid line still loaded."""
+        name = f"t{CLEAR}{LINK}\n{FORGED}.jsonl".replace("/", "_")
+        path = otlp_file(tmp_path / name, "payment")
+        with path.open("a") as handle:
+            handle.write('{"resourceSpans": [{"resource": 7' + "\x1b[2J" * 50 + "}]}\n")
+        result = run_aisher(tmp_path, "load", str(path))
+        assert result.returncode == 2
+        (skipped,) = [line for line in result.stderr.splitlines() if "skipped" in line]
+        assert skipped.startswith("aisher: skipped ")
+        assert ":2: " in skipped
+        assert UNSAFE.search(result.stderr) is None
+        assert "loaded 2 documents" in result.stdout
+

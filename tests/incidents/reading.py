@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -63,19 +64,24 @@ class WrittenIncident:
 
 def read_incident(folder: Path) -> WrittenIncident:
     card = yaml.safe_load((folder / "incident.yaml").read_text(encoding="utf-8"))
+    with (folder / "telemetry.jsonl").open(encoding="utf-8") as handle:
+        return parse_incident(card, handle)
+
+
+def parse_incident(card: dict[str, Any], lines: Iterable[str]) -> WrittenIncident:
+    """An incident from its card and its OTLP/JSON lines, as they are (or would be) written."""
     spans: list[FlatSpan] = []
     logs: list[FlatLog] = []
-    with (folder / "telemetry.jsonl").open(encoding="utf-8") as handle:
-        for line in handle:
-            document = json.loads(line)
-            for resource in document.get("resourceSpans", []):
-                attrs = _attributes(resource["resource"].get("attributes", []))
-                for scope in resource["scopeSpans"]:
-                    spans.extend(_span(attrs, raw) for raw in scope["spans"])
-            for resource in document.get("resourceLogs", []):
-                attrs = _attributes(resource["resource"].get("attributes", []))
-                for scope in resource["scopeLogs"]:
-                    logs.extend(_log(attrs, raw) for raw in scope["logRecords"])
+    for line in lines:
+        document = json.loads(line)
+        for resource in document.get("resourceSpans", []):
+            attrs = _attributes(resource["resource"].get("attributes", []))
+            for scope in resource["scopeSpans"]:
+                spans.extend(_span(attrs, raw) for raw in scope["spans"])
+        for resource in document.get("resourceLogs", []):
+            attrs = _attributes(resource["resource"].get("attributes", []))
+            for scope in resource["scopeLogs"]:
+                logs.extend(_log(attrs, raw) for raw in scope["logRecords"])
     return WrittenIncident(card, spans, logs)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from aisher.config import Settings
 from aisher.errors import ConfigError, InputError
+from aisher.render.safe_text import MESSAGE_LIMIT, one_line
 from aisher.signoz.loader import LoadReport, load_files
 from aisher.signoz.store import open_store
 
@@ -32,7 +33,8 @@ async def run_load(files: Sequence[Path], settings: Settings) -> int:
         await executor.close()
     print(summarize_load(report, len(files)))
     for problem in report.problems:
-        print(f"aisher: skipped {problem}", file=sys.stderr)
+        # The file name and the excerpt of the bad value come from outside: one clean line.
+        print(f"aisher: skipped {one_line(str(problem), MESSAGE_LIMIT)}", file=sys.stderr)
     hidden = report.problem_count - len(report.problems)
     if hidden > 0:
         print(f"aisher: … and {hidden} more skipped documents", file=sys.stderr)
