@@ -356,4 +356,3 @@ class TestCliErrorLine:
         assert ":2: " in skipped
         assert UNSAFE.search(result.stderr) is None
         assert "loaded 2 documents" in result.stdout
-
