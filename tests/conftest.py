@@ -3,6 +3,7 @@
 chDB allows one engine path per process, so the whole test session shares one path and each
 test gets its own pair of freshly created databases; tests never see each other's rows.
 
+`default_suite` is the project's incident suite (tests/incidents), written once per run.
 A real redis-server per test comes from the `redis_server` fixture of tests/support/redis_server.py.
 `clickhouse_http` serves the same chDB engine over ClickHouse's HTTP interface
 (tests/support/clickhouse_http.py), so `HttpExecutor` reads what the embedded store wrote.
@@ -10,15 +11,18 @@ A real redis-server per test comes from the `redis_server` fixture of tests/supp
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from aisher.config import ClickHouseSettings
 from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.store import open_store
+from tests.incidents.generator import write_suite
 from tests.support.clickhouse_http import ClickHouseHttpEmulator
 
 pytest_plugins = ("tests.support.redis_server", "tests.support.slack_emulator_fixture")
@@ -27,6 +31,24 @@ pytest_plugins = ("tests.support.redis_server", "tests.support.slack_emulator_fi
 @pytest.fixture(scope="session")
 def chdb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("chdb")
+
+
+@pytest.fixture(scope="session")
+def default_suite(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> list[Path]:
+    """The folders of the default incident suite (tests/incidents), in name order.
+
+    Writing it takes a while, so it is written once per test run into the temporary folder the
+    xdist workers share, under a lock, and read by every worker.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    folder = shared / "default-incident-suite"
+    with FileLock(f"{folder}.lock"):
+        if not (folder / ".complete").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            write_suite(folder)
+            (folder / ".complete").touch()
+    return sorted(path for path in folder.iterdir() if path.is_dir())
 
 
 @pytest.fixture
