@@ -25,7 +25,12 @@ from aisher.signoz.store import open_store
 from tests.incidents.generator import write_suite
 from tests.support.clickhouse_http import ClickHouseHttpEmulator
 
-pytest_plugins = ("tests.support.redis_server", "tests.support.slack_emulator_fixture")
+pytest_plugins = (
+    "tests.support.redis_server",
+    "tests.support.slack_emulator_fixture",
+    "tests.support.checkout_fixtures",
+    "tests.support.legacy_fixtures",
+)
 
 
 @pytest.fixture(scope="session")

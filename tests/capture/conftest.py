@@ -8,28 +8,17 @@ import pytest
 
 from aisher.config import ClickHouseSettings
 from aisher.signoz.embedded_executor import EmbeddedExecutor
-from aisher.signoz.store import open_store
+from tests.support.databases import databases_beside, scratch_store
 
 
 @pytest.fixture
 def replay_settings(clickhouse_settings: ClickHouseSettings) -> ClickHouseSettings:
     """A database pair of its own beside the test's source pair, for loading a capture."""
-    return clickhouse_settings.model_copy(
-        update={
-            "traces_database": f"{clickhouse_settings.traces_database}_replay",
-            "logs_database": f"{clickhouse_settings.logs_database}_replay",
-        }
-    )
+    return databases_beside(clickhouse_settings, "replay", "replay")
 
 
 @pytest.fixture
 async def replay_store(replay_settings: ClickHouseSettings) -> AsyncIterator[EmbeddedExecutor]:
     """An embedded executor over fresh, empty SigNoz tables, dropped after the test."""
-    executor = await open_store(replay_settings)
-    assert isinstance(executor, EmbeddedExecutor)
-    try:
+    async with scratch_store(replay_settings) as executor:
         yield executor
-    finally:
-        for database in (replay_settings.traces_database, replay_settings.logs_database):
-            await executor.command(f"DROP DATABASE IF EXISTS {database}")
-        await executor.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -13,9 +12,8 @@ from aisher.signoz.document_rows import parse_line
 from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.probe import TraceSchema, probe_schema
 from aisher.signoz.rows import SigNozBatch
-from aisher.signoz.store import open_executor
 from tests.support.checkout_incident import CHECKOUT, Incident, checkout_incident
-from tests.support.legacy_schema import insert_legacy, insert_v3, legacy_schema
+from tests.support.legacy_schema import insert_legacy, insert_v3
 
 
 @pytest.fixture
@@ -23,32 +21,6 @@ def incident() -> tuple[Incident, tuple[SigNozBatch, ...]]:
     """The checkout incident converted once, so both installs get identical rows."""
     found = checkout_incident()
     return found, tuple(parse_line(text, n) for n, text in enumerate(found.documents, start=1))
-
-
-@pytest.fixture
-async def legacy_store(clickhouse_settings: ClickHouseSettings) -> AsyncIterator[EmbeddedExecutor]:
-    """An old install's empty tables in a database pair of their own."""
-    settings = _legacy(clickhouse_settings)
-    executor = open_executor(settings)
-    assert isinstance(executor, EmbeddedExecutor)
-    databases = (settings.traces_database, settings.logs_database)
-    try:
-        for statement in legacy_schema(*databases):
-            await executor.command(statement)
-        yield executor
-    finally:
-        for database in databases:
-            await executor.command(f"DROP DATABASE IF EXISTS {database}")
-        await executor.close()
-
-
-def _legacy(settings: ClickHouseSettings) -> ClickHouseSettings:
-    return settings.model_copy(
-        update={
-            "traces_database": f"{settings.traces_database}_v2",
-            "logs_database": f"{settings.logs_database}_legacy",
-        }
-    )
 
 
 async def capture_from(
@@ -65,11 +37,11 @@ class TestCaptureOfOldInstalls:
         store: EmbeddedExecutor,
         legacy_store: EmbeddedExecutor,
         clickhouse_settings: ClickHouseSettings,
+        legacy_settings: ClickHouseSettings,
         incident: tuple[Incident, tuple[SigNozBatch, ...]],
     ) -> None:
         """Spans and logs are the same records; v2 spans have no flags or trace state."""
         found, batches = incident
-        legacy_settings = _legacy(clickhouse_settings)
         await insert_v3(
             store,
             batches,

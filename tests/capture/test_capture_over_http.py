@@ -2,48 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from aisher.capture import IncidentCapturer
 from aisher.config import ClickHouseSettings, QueryLimits
 from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.http_executor import HttpExecutor
-from aisher.signoz.loader import load_documents
 from aisher.signoz.probe import probe_schema
 from tests.support.checkout_incident import (
     CHECKOUT,
     FAILING_TRACE_ID,
     STRIPE_CALL,
     Incident,
-    checkout_incident,
 )
-
-
-@pytest.fixture
-async def incident(store: EmbeddedExecutor, clickhouse_settings: ClickHouseSettings) -> Incident:
-    """The checkout incident, loaded into the test's tables through the embedded store."""
-    incident = checkout_incident()
-    report = await load_documents(
-        store,
-        incident.documents,
-        traces_db=clickhouse_settings.traces_database,
-        logs_db=clickhouse_settings.logs_database,
-    )
-    assert report.problem_count == 0
-    return incident
-
-
-@pytest.fixture
-async def http_executor(
-    http_clickhouse_settings: ClickHouseSettings,
-) -> AsyncIterator[HttpExecutor]:
-    executor = HttpExecutor(http_clickhouse_settings)
-    try:
-        yield executor
-    finally:
-        await executor.close()
 
 
 async def capturer(

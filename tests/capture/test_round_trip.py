@@ -22,10 +22,11 @@ from aisher.capture import Capture, IncidentCapturer, write_capture
 from aisher.config import ClickHouseSettings, QueryLimits
 from aisher.errors import InputError
 from aisher.signoz.embedded_executor import EmbeddedExecutor
-from aisher.signoz.loader import load_documents, load_files
+from aisher.signoz.loader import load_files
 from aisher.signoz.probe import probe_schema
 from aisher.signoz.repository import SignozRepository
 from aisher.window import TimeWindow, datetime_from_ns, iso
+from tests.support.databases import load_clean
 from tests.support.incident import Incident, build_incident
 
 SERVICE = "frontend"
@@ -79,13 +80,7 @@ async def source(
 ) -> tuple[SignozRepository, Incident, TimeWindow]:
     """The hand-made incident loaded into the source store, and its 30-minute window."""
     incident = build_incident(time.time_ns())
-    report = await load_documents(
-        store,
-        incident.documents,
-        traces_db=clickhouse_settings.traces_database,
-        logs_db=clickhouse_settings.logs_database,
-    )
-    assert report.problem_count == 0
+    await load_clean(store, clickhouse_settings, incident.documents)
     window = TimeWindow.ending_at(datetime_from_ns(incident.now_ns), timedelta(minutes=30))
     return await open_repository(store, clickhouse_settings), incident, window
 

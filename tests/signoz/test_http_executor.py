@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -19,7 +19,6 @@ from aisher.errors import DataSourceError, DataSourceUnavailable, QueryTimeout
 from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.executor import CLOSE_TIMEOUT_S
 from aisher.signoz.http_executor import HttpExecutor
-from aisher.signoz.loader import load_documents
 from aisher.signoz.probe import LogSchema, SchemaInfo, TraceSchema, probe_schema
 from aisher.signoz.repository import SignozRepository
 from aisher.telemetry import index_spans, parent_chain
@@ -32,34 +31,8 @@ from tests.support.checkout_incident import (
     FRONTEND_ROOT,
     STRIPE_CALL,
     Incident,
-    checkout_incident,
 )
 from tests.support.clickhouse_http import ClickHouseHttpEmulator
-
-
-@pytest.fixture
-async def incident(store: EmbeddedExecutor, clickhouse_settings: ClickHouseSettings) -> Incident:
-    """The checkout incident, loaded into the test's v3 tables through the embedded store."""
-    incident = checkout_incident()
-    report = await load_documents(
-        store,
-        incident.documents,
-        traces_db=clickhouse_settings.traces_database,
-        logs_db=clickhouse_settings.logs_database,
-    )
-    assert report.problem_count == 0
-    return incident
-
-
-@pytest.fixture
-async def http_executor(
-    http_clickhouse_settings: ClickHouseSettings,
-) -> AsyncIterator[HttpExecutor]:
-    executor = HttpExecutor(http_clickhouse_settings)
-    try:
-        yield executor
-    finally:
-        await executor.close()
 
 
 async def open_repository(

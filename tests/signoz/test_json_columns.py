@@ -24,7 +24,6 @@ from aisher.signoz.json_columns import flatten_json_object, structured_body
 from aisher.signoz.probe import LogSchema, SchemaInfo, TraceSchema, probe_schema
 from aisher.signoz.repository import SignozRepository
 from aisher.signoz.rows import ERROR_COLUMNS, LOG_COLUMNS, SPAN_COLUMNS, SigNozBatch
-from aisher.signoz.store import open_store
 from aisher.window import TimeWindow
 from tests.support.checkout_incident import (
     CHECKOUT,
@@ -33,6 +32,7 @@ from tests.support.checkout_incident import (
     Incident,
     checkout_incident,
 )
+from tests.support.databases import databases_beside, scratch_store
 from tests.support.legacy_schema import insert_v3
 
 _SPAN_RESOURCES = SPAN_COLUMNS.index("resources_string")
@@ -86,24 +86,12 @@ async def plain(
 @pytest.fixture
 async def json_store(clickhouse_settings: ClickHouseSettings) -> AsyncIterator[EmbeddedExecutor]:
     """A second database pair in the session's engine, dropped afterwards."""
-    settings = _json_settings(clickhouse_settings)
-    executor = await open_store(settings)
-    assert isinstance(executor, EmbeddedExecutor)
-    try:
+    async with scratch_store(_json_settings(clickhouse_settings)) as executor:
         yield executor
-    finally:
-        for database in (settings.traces_database, settings.logs_database):
-            await executor.command(f"DROP DATABASE IF EXISTS {database}")
-        await executor.close()
 
 
 def _json_settings(settings: ClickHouseSettings) -> ClickHouseSettings:
-    return settings.model_copy(
-        update={
-            "traces_database": f"{settings.traces_database}_json",
-            "logs_database": f"{settings.logs_database}_json",
-        }
-    )
+    return databases_beside(settings, "json", "json")
 
 
 @pytest.fixture

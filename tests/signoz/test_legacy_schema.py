@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from aisher.signoz.executor import QueryRows
 from aisher.signoz.probe import LogSchema, TraceSchema, probe_schema
 from aisher.signoz.repository import SignozRepository
 from aisher.signoz.rows import SigNozBatch
-from aisher.signoz.store import ensure_embedded_schema, open_executor
+from aisher.signoz.store import ensure_embedded_schema
 from aisher.telemetry import index_spans, parent_chain
 from tests.support.checkout_incident import (
     CHECKOUT,
@@ -34,7 +34,7 @@ from tests.support.checkout_incident import (
     Incident,
     checkout_incident,
 )
-from tests.support.legacy_schema import insert_legacy, insert_v3, legacy_schema
+from tests.support.legacy_schema import insert_legacy, insert_v3
 
 # Columns only v3 / logs_v2 installs have, some only recent ones (reference §3, "optional").
 _NEWER_COLUMNS = re.compile(
@@ -55,33 +55,6 @@ def loaded() -> _Loaded:
     incident = checkout_incident()
     batches = tuple(parse_line(text, n) for n, text in enumerate(incident.documents, start=1))
     return _Loaded(incident, batches)
-
-
-@pytest.fixture
-def legacy_settings(clickhouse_settings: ClickHouseSettings) -> ClickHouseSettings:
-    """A database pair of its own for the old install, beside the test's v3 pair."""
-    return clickhouse_settings.model_copy(
-        update={
-            "traces_database": f"{clickhouse_settings.traces_database}_v2",
-            "logs_database": f"{clickhouse_settings.logs_database}_legacy",
-        }
-    )
-
-
-@pytest.fixture
-async def legacy_store(legacy_settings: ClickHouseSettings) -> AsyncIterator[EmbeddedExecutor]:
-    """An embedded engine whose databases hold an old install's empty tables."""
-    executor = open_executor(legacy_settings)
-    assert isinstance(executor, EmbeddedExecutor)
-    databases = (legacy_settings.traces_database, legacy_settings.logs_database)
-    try:
-        for statement in legacy_schema(*databases):
-            await executor.command(statement)
-        yield executor
-    finally:
-        for database in databases:
-            await executor.command(f"DROP DATABASE IF EXISTS {database}")
-        await executor.close()
 
 
 async def open_repository(

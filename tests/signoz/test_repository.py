@@ -22,6 +22,7 @@ from aisher.signoz.repository import SignozRepository
 from aisher.telemetry import index_spans, parent_chain
 from aisher.window import TimeWindow, datetime_from_ns
 from tests.support import otlp_documents as otlp
+from tests.support.databases import load_clean
 from tests.support.incident import Incident, build_incident
 
 
@@ -37,13 +38,7 @@ async def loaded(store: EmbeddedExecutor, clickhouse_settings: ClickHouseSetting
     """The incident loaded into fresh v3 tables, a repository, and the last 30 minutes."""
     now_ns = time.time_ns()
     incident = build_incident(now_ns)
-    report = await load_documents(
-        store,
-        incident.documents,
-        traces_db=clickhouse_settings.traces_database,
-        logs_db=clickhouse_settings.logs_database,
-    )
-    assert report.problem_count == 0
+    await load_clean(store, clickhouse_settings, incident.documents)
     schema = await probe_schema(
         store, clickhouse_settings.traces_database, clickhouse_settings.logs_database
     )
