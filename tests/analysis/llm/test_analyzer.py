@@ -315,14 +315,14 @@ class TestCaching:
 
 
 class TestMaskingCorpus:
-    # One analysis per seeded secret, four of each kind (256): the masking corpus tests try
+    # One analysis per seeded secret, two of each kind (128): the masking corpus tests try
     # twelve of each kind against the masker alone.
     @pytest.mark.timeout(600)
     async def test_no_seeded_secret_reaches_the_llm_or_the_report(
         self, provider: FakeProvider
     ) -> None:
         """Every seeded secret, in messages, stack traces, attributes and logs, is masked away."""
-        secrets = seeded_secrets(seed=3, per_kind=4)
+        secrets = seeded_secrets(seed=3, per_kind=2)
         spans, logs = seeded_telemetry(secrets, service="checkout")
         stats = [ServiceStats("checkout", 1000, len(spans), 1000, 0)]
         rendered_reports: list[str] = []
