@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from types import MappingProxyType
+
 import pytest
 
 from aisher.analysis.evidence.failure_text import (
     KnownNames,
     is_client_exhaustion,
+    is_refusal,
     is_timeout,
     unreachable_host,
 )
@@ -139,3 +143,33 @@ class TestUnreachableHost:
     def test_addresses_and_generic_words_name_nothing(self, message: str) -> None:
         """An IP, a generic word, or a host in a message not about reaching it is no name."""
         assert unreachable_host(failing(message)) == ""
+
+
+class TestRefusal:
+    @pytest.mark.parametrize(
+        ("http_status", "grpc_code", "refused"),
+        [
+            ("402", "", True),  # a declined card
+            ("404", "", True),
+            ("422", "", True),
+            ("408", "", False),  # the callee ran out of time
+            ("429", "", False),  # … or of capacity
+            ("500", "", False),
+            ("503", "", False),
+            ("", "5", True),  # NOT_FOUND
+            ("", "3", True),  # INVALID_ARGUMENT
+            ("", "13", False),  # INTERNAL
+            ("", "14", False),  # UNAVAILABLE
+            ("", "", False),
+        ],
+    )
+    def test_refusals_are_4xx_and_their_grpc_kin(
+        self, http_status: str, grpc_code: str, refused: bool
+    ) -> None:
+        """A request turned down as the caller's doing is a refusal; time, capacity and server
+        faults are not."""
+        attributes = {"rpc.grpc.status_code": grpc_code} if grpc_code else {}
+        span = dataclasses.replace(
+            failing("declined"), http_status=http_status, attributes=MappingProxyType(attributes)
+        )
+        assert is_refusal(span) is refused

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from aisher.analysis.evidence.builder import build_evidence
@@ -68,6 +69,32 @@ class TestRankSuspects:
         assert min(s.score for s in suspects if not s.symptom) > max(
             s.score for s in suspects if s.symptom
         )
+
+    def test_a_fault_outranks_a_refusal_seen_as_often(self) -> None:
+        """One new panic in a service and one declined card at a payment API: the refusal is a
+        business answer as often as a fault, so the panic ranks first."""
+        spans: list[SpanRecord] = []
+        trace = TraceBuilder()
+        root = trace.span("frontend", "POST /order", error=True)
+        panic = ("runtime.Error", "nil pointer dereference")
+        trace.span("checkout", "POST /reserve", parent=root, error=True, exception=panic)
+        spans += trace.spans
+        trace = TraceBuilder()
+        root = trace.span("frontend", "POST /order", error=True)
+        payflow = {"peer.service": "payflow"}
+        call = trace.span(
+            "payment", "POST /v2/payments", parent=root, kind="Client", error=True,
+            message="card_declined", attributes=payflow,
+        )  # fmt: skip
+        spans += [
+            dataclasses.replace(span, http_status="402") if span.span_id == call else span
+            for span in trace.spans
+        ]
+        suspects = rank_suspects(find_origins(spans, SERVICES), 2, STATS, [])
+        causes = [s for s in suspects if not s.symptom]
+        assert causes[0].service == "checkout"
+        refused = next(s for s in causes if s.service == "payflow")
+        assert any("refusals" in reason for reason in refused.reasons)
 
     def test_symptom_with_more_errors_never_outranks_the_cause(self) -> None:
         """Even when the entry service has ten times the errors of the cause, it ranks below it."""

@@ -1,6 +1,6 @@
 """What a failure's own words say about where it happened.
 
-Three readings, each a class of message rather than any one library's wording:
+Four readings, each a class of failure rather than any one library's wording:
 
 - a timeout: the caller gave up waiting (`read timed out`, `DEADLINE_EXCEEDED`, a 504);
 - client-side exhaustion: the caller never reached its dependency, because its own pool,
@@ -9,7 +9,10 @@ Three readings, each a class of message rather than any one library's wording:
   `connection pool timeout`, generic-pool's `ResourceRequest timed out`, an open breaker);
 - unreachable: the caller could not reach a named peer (`No instances available for X`,
   `connection refused to X`, `timeout calling X`), which then points at X even when X itself
-  recorded nothing.
+  recorded nothing;
+- a refusal: the callee turned the request down as the caller's own doing (an HTTP 4xx such as
+  a declined card or a validation error, a gRPC `NOT_FOUND` or `INVALID_ARGUMENT`): a business
+  outcome more often than the start of an incident.
 """
 
 from __future__ import annotations
@@ -119,6 +122,22 @@ _says_timeout = _remembered(_found_by(_TIMEOUT))
 _says_exhaustion = _remembered(_reads_exhaustion)
 _says_far_side = _remembered(_found_by(_FAR_SIDE))
 _says_unreachable = _remembered(_found_by(_UNREACHABLE))
+
+
+# HTTP 408 and 429 are the callee's time or capacity running out, not the request refused.
+_NOT_REFUSALS = frozenset({"408", "429"})
+# gRPC: INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED, FAILED_PRECONDITION,
+# OUT_OF_RANGE, UNAUTHENTICATED.
+_GRPC_REFUSALS = frozenset({"3", "5", "6", "7", "9", "11", "16"})
+
+
+def is_refusal(span: SpanRecord) -> bool:
+    """Does the span say the request was turned down as invalid or unauthorised (HTTP 4xx but
+    408 and 429, or a gRPC code of that class) rather than failed?"""
+    status = span.http_status
+    if status[:1] == "4" and len(status) == 3 and status not in _NOT_REFUSALS:
+        return True
+    return span.attributes.get("rpc.grpc.status_code", "") in _GRPC_REFUSALS
 
 
 def is_timeout(span: SpanRecord) -> bool:

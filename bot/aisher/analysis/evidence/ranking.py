@@ -4,7 +4,9 @@ A component's score combines, in order of weight: how often it is where failing 
 (origin share), how far its failures exceed what the baseline predicts (per error group and
 operation when the store could say, else per service), whether it was deployed (a
 `service.version` change) in or just before the window, and more when only its new version
-fails, and whether the failure is a failing call to an uninstrumented dependency.
+fails, and whether the failure is a failing call to an uninstrumented dependency. A component
+whose every failure is a refusal (an HTTP 4xx, a gRPC `NOT_FOUND`: a declined card, a bad
+request) scores less: such answers are business outcomes more often than an incident's start.
 
 The list is in tiers. New causes come first, each followed by its counterpart: the other side
 of the failing calls (the caller that owns the failing client span beside a blamed dependency
@@ -25,6 +27,7 @@ from aisher.analysis.evidence.confidence import (
     ConfidenceAssessment,
     assess_confidence,
 )
+from aisher.analysis.evidence.failure_text import is_refusal
 from aisher.analysis.evidence.groups import describe_span_failure
 from aisher.analysis.evidence.instances import InstanceIndex
 from aisher.analysis.evidence.latency import LatencyBaseline
@@ -63,6 +66,8 @@ MAX_SUSPECTS = 8
 LIFT_PSEUDO_ERRORS = 3.0
 # Chronic causes score at most this share of the weakest new cause.
 BACKGROUND_CEILING = 0.8
+# The share of its score a cause keeps when all its failures are refusals (HTTP 4xx and kin).
+REFUSAL_SHARE = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +196,9 @@ def _score_cause(blamed: str, found: Sequence[TraceOrigin], total: int, inputs: 
         + WEIGHT_NEW_VERSION * (deploy is not None and _only_on(deploy, failing))
         + WEIGHT_DEPENDENCY * dependency
     )
+    refused = bool(failing) and all(is_refusal(origin.span) for origin in failing)
+    if refused:
+        score *= REFUSAL_SHARE
     operation = _most_common(origin.span.operation for origin in found)
     exception = _most_common(describe_span_failure(o.span).exception_type for o in failing)
     instance = inputs.instances.sole_instance(
@@ -214,6 +222,10 @@ def _score_cause(blamed: str, found: Sequence[TraceOrigin], total: int, inputs: 
         evidence=_evidence_refs(found),
     )
     reasons = cause_reasons(suspect, found, total, trend, inputs)
+    if refused:
+        reasons += (
+            "its failures are refusals (a 4xx or the like): a business answer as often as a fault",
+        )
     return replace(suspect, reasons=reasons)
 
 
