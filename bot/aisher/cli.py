@@ -17,14 +17,6 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 
 from aisher import __version__
-from aisher.bench.runner import run_bench
-from aisher.commands.capture import run_capture
-from aisher.commands.check import run_check
-from aisher.commands.demo import run_demo
-from aisher.commands.eval import run_eval
-from aisher.commands.load import run_load
-from aisher.commands.serve import run_serve
-from aisher.commands.why import run_why
 from aisher.config import Settings, variable_for
 from aisher.errors import AisherError, ConfigError
 from aisher.render.safe_text import MESSAGE_LIMIT, error_line, one_line
@@ -35,10 +27,14 @@ log = logging.getLogger("aisher")
 EXIT_INTERRUPTED = 130
 
 # What each sub-command runs: its parsed arguments and the settings in, an exit code out.
+# Each imports its module when it runs: `aisher load` need not load the Slack bot, nor `aisher
+# why` the benchmarks, and every command starts sooner.
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 async def _why(args: argparse.Namespace, settings: Settings) -> int:
+    from aisher.commands.why import run_why
+
     return await run_why(
         settings,
         service=args.service,
@@ -51,18 +47,26 @@ async def _why(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _load(args: argparse.Namespace, settings: Settings) -> int:
+    from aisher.commands.load import run_load
+
     return await run_load(args.files, settings)
 
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from aisher.commands.demo import run_demo
+
     return await run_demo(settings, scenario=args.scenario, seed=args.seed, fmt=args.format)
 
 
 async def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from aisher.bench.runner import run_bench
+
     return await run_bench(settings, as_json=args.json, quick=args.quick, only=args.only)
 
 
 async def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from aisher.commands.eval import run_eval
+
     return await run_eval(
         settings,
         suite=args.suite,
@@ -75,16 +79,22 @@ async def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _capture(args: argparse.Namespace, settings: Settings) -> int:
+    from aisher.commands.capture import run_capture
+
     return await run_capture(
         settings, service=args.service, window=args.window, until=args.until, out=args.out
     )
 
 
 async def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from aisher.commands.serve import run_serve
+
     return await run_serve(settings, no_slack=args.no_slack)
 
 
 async def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from aisher.commands.check import run_check
+
     return await run_check(settings, llm_call=args.llm_call, manifest=args.manifest)
 
 

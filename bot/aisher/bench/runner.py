@@ -43,10 +43,12 @@ class Sizes:
     storm_incidents: int
     storm_repeats: int
     slack: SlackSizes
+    masking_spans: int
+    masking_repeats: int
 
 
-FULL = Sizes(1_000_000, 15, 6, 1000, 10_000, 7, 30, 4, 8, SlackSizes(1_000_000, 200, 4, 5))
-QUICK = Sizes(100_000, 5, 1, 1000, 2000, 3, 5, 1, 8, SlackSizes(10_000, 30, 2, 2))
+FULL = Sizes(1_000_000, 15, 6, 1000, 10_000, 7, 30, 4, 8, SlackSizes(1_000_000, 200, 4, 5), 3000, 5)
+QUICK = Sizes(100_000, 5, 1, 1000, 2000, 3, 5, 1, 8, SlackSizes(10_000, 30, 2, 2), 300, 2)
 
 Bench = Callable[[QueryExecutor, Sizes, Settings], Awaitable[BenchResult]]
 
@@ -85,7 +87,7 @@ async def _slack(executor: QueryExecutor, sizes: Sizes, settings: Settings) -> B
 
 
 async def _masking(executor: QueryExecutor, sizes: Sizes, settings: Settings) -> BenchResult:
-    return await run_masking_bench(quick=sizes is QUICK)
+    return await run_masking_bench(sizes.masking_spans, sizes.masking_repeats)
 
 
 BENCHES: dict[str, Bench] = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..masking.rule import NUMBERED
+from aisher.analysis.masking.rule import NUMBERED
 
 _HEX4 = "[0-9a-fA-F]{1,4}"
 # One alternation, tried left to right at each position, so a message is scanned once.
