@@ -7,6 +7,8 @@ again. Root cause, candidates in order, scores and every count must be the same.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aisher import cli
 from aisher.analysis.engine import AnalysisEngine
 from aisher.analysis.evidence.collector import EvidenceCollector
 from aisher.analysis.report import Report
@@ -120,6 +123,40 @@ class TestRoundTrip:
         assert before.root_cause.service == "payment"
         assert [c.service for c in before.candidates][:1] == ["payment"]
         assert outcome(after) == outcome(before)
+
+    async def test_aisher_eval_of_the_filled_in_capture_gives_the_live_answer(
+        self,
+        source: tuple[SignozRepository, Incident, TimeWindow],
+        captured: Captured,
+        *,
+        chdb_path: Path,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """The capture, its root cause filled in as a post-mortem would, is a suite for
+        `aisher eval`: it names the live analysis's root cause first, with the same candidates
+        in the same order and with the same scores."""
+        repository, _, window = source
+        before = await analyse(repository, window)
+        card_path = captured.folder / "incident.yaml"
+        card = yaml.safe_load(card_path.read_text())
+        card["root_cause"] = [before.root_cause.service]
+        card_path.write_text(yaml.safe_dump(card))
+        monkeypatch.setenv("AISHER_CLICKHOUSE_DSN", f"chdb://{chdb_path}")
+        monkeypatch.setenv("AISHER_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.delenv("AISHER_LLM_MODEL", raising=False)
+        monkeypatch.delenv("AISHER_REDIS_URL", raising=False)
+        # In process, as the eval tests run it: the event loop of this test is elsewhere.
+        code = await asyncio.to_thread(cli.main, ["eval", str(captured.folder.parent), "--json"])
+        assert code == 0
+        (result,) = json.loads(capsys.readouterr().out)["results"]
+        verdict = result["heuristic"]
+        assert verdict["error"] is None
+        assert (verdict["root_cause"], verdict["rank"]) == (before.root_cause.service, 1)
+        live = [(c.service, c.score, c.symptom) for c in before.candidates]
+        replayed = [(c["service"], c["score"], c["symptom"]) for c in verdict["candidates"]]
+        assert replayed == live
 
     async def test_short_window_keeps_the_longer_baseline(
         self,
