@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import logging
 import socket
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -29,10 +28,9 @@ from aisher.config import (
 from aisher.ops.slack_probe import default_manifest, read_manifest_scopes
 from aisher.serve import open_service
 from aisher.signoz.embedded_executor import EmbeddedExecutor
-from aisher.signoz.loader import load_documents
 from aisher.testing.slack_emulator import ALERTS, DEFAULT_SCOPES, SlackEmulator
+from tests.support.databases import seed_recent_incident as seed
 from tests.support.fake_llm import FAKE_KEY, error_reply, fake_llm_settings, fake_provider, reply
-from tests.support.incident import build_incident
 from tests.support.redis_server import RedisServer
 
 WEBHOOK_TOKEN = "webhook-token-2f9a7c1e5b3d8f0a4c6e"
@@ -52,16 +50,6 @@ def closed_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-async def seed(store: EmbeddedExecutor, clickhouse: ClickHouseSettings) -> None:
-    incident = build_incident(time.time_ns())
-    await load_documents(
-        store,
-        incident.documents,
-        traces_db=clickhouse.traces_database,
-        logs_db=clickhouse.logs_database,
-    )
 
 
 def deployment(

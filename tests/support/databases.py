@@ -3,6 +3,7 @@ their own beside a test's pair that are dropped afterwards."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 
@@ -10,6 +11,18 @@ from aisher.config import ClickHouseSettings
 from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.loader import load_documents
 from aisher.signoz.store import open_executor, open_store
+from tests.support.incident import build_incident
+
+
+async def seed_recent_incident(store: EmbeddedExecutor, settings: ClickHouseSettings) -> None:
+    """The hand-made incident of tests/support/incident.py, ending now, in the settings' tables."""
+    incident = build_incident(time.time_ns())
+    await load_documents(
+        store,
+        incident.documents,
+        traces_db=settings.traces_database,
+        logs_db=settings.logs_database,
+    )
 
 
 async def load_clean(

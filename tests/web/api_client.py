@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -27,11 +26,8 @@ from aisher.config import CacheSettings, ClickHouseSettings, HttpSettings, Setti
 from aisher.ops.audit import AuditLog
 from aisher.redis_link import RedisLink
 from aisher.runtime import open_runtime
-from aisher.signoz.embedded_executor import EmbeddedExecutor
-from aisher.signoz.loader import load_documents
 from aisher.web.api import RestApi, install_rest_api, rest_api_for
 from aisher.web.server import WebServer, create_app
-from tests.support.incident import build_incident
 
 API_KEY = "k-3b9f1c7e5a2d4f6081b3c5d7e9f1a2b4"
 OTHER_KEY = "k-second-0e2c4a6b8d1f3e5a7c9b0d2f"
@@ -72,17 +68,6 @@ class ApiClient:
 
     async def analyze(self, payload: Any, **kwargs: Any) -> Answer:
         return await self.call("POST", "/api/v1/analyze", json=payload, **kwargs)
-
-
-async def seed(store: EmbeddedExecutor, clickhouse: ClickHouseSettings) -> None:
-    """The hand-made incident, ending now, in the test's databases."""
-    incident = build_incident(time.time_ns())
-    await load_documents(
-        store,
-        incident.documents,
-        traces_db=clickhouse.traces_database,
-        logs_db=clickhouse.logs_database,
-    )
 
 
 def api_settings(

@@ -19,6 +19,7 @@ from aisher.slack.publisher import shown_codec
 from aisher.state.reports import ReportStore
 from aisher.web.api import ApiKeys
 from aisher.web.api.keys import key_digest, key_id, read_credential
+from tests.support.databases import seed_recent_incident as seed
 from tests.support.redis_server import RedisServer
 from tests.web.api_client import (
     API_KEY,
@@ -26,7 +27,6 @@ from tests.web.api_client import (
     OTHER_KEY,
     ApiClient,
     api_settings,
-    seed,
     serving_api,
 )
 
