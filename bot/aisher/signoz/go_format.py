@@ -15,10 +15,11 @@ must produce the same bytes:
 from __future__ import annotations
 
 import base64
-import json
 import math
+import re
 from collections.abc import Mapping
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Literal, TypeAlias
 
 # The decoded form of an OTLP AnyValue, mirroring pdata's `Value.AsRaw()`: int for intValue,
@@ -30,6 +31,8 @@ FlatValue: TypeAlias = str | float | bool
 _HTML_ESCAPES = str.maketrans(
     {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 )
+# Few values hold one of these, and a search is far cheaper than `str.translate` with a table.
+_HTML_UNSAFE = re.compile("[<>&\u2028\u2029]")
 
 
 class _Unsupported(ValueError):
@@ -38,7 +41,9 @@ class _Unsupported(ValueError):
 
 def quote(text: str) -> str:
     """A JSON string literal as Go's encoder writes it."""
-    return json.dumps(text, ensure_ascii=False).translate(_HTML_ESCAPES)
+    # What `json.dumps(text, ensure_ascii=False)` returns, without its per-call encoder setup.
+    literal: str = encode_basestring(text)
+    return literal.translate(_HTML_ESCAPES) if _HTML_UNSAFE.search(literal) else literal
 
 
 def string_map_json(values: Mapping[str, str]) -> str:

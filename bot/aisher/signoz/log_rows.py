@@ -30,6 +30,7 @@ from aisher.signoz.otlp_json import (
     decode_uint,
     nested,
 )
+from aisher.signoz.resource_memo import memoised
 from aisher.signoz.rows import RowBuffer
 
 
@@ -62,8 +63,7 @@ def _add_resource(resource_logs: Mapping[str, Any], buffer: RowBuffer, received_
         )
     except OtlpFormatError as exc:
         raise nested(exc, "resource") from None
-    labels, fingerprint = resource_labels(attributes), resource_fingerprint(attributes)
-    resources = string_values(attributes)
+    labels, fingerprint, resources = _describe_resource(attributes)
     # `instrumentationLibrary*` are the pre-1.0 OTLP names, still found in old exports.
     scopes_key = "scopeLogs" if "scopeLogs" in resource_logs else "instrumentationLibraryLogs"
     for s_index, item in enumerate(as_list(resource_logs.get(scopes_key), scopes_key)):
@@ -130,6 +130,12 @@ def _add_record(
         )
     )
     buffer.log_resources[(origin.labels, origin.fingerprint, bucket)] = None
+
+
+@memoised
+def _describe_resource(attributes: Mapping[str, AnyRaw]) -> tuple[str, str, dict[str, str]]:
+    """The resource's labels, fingerprint and `resources_string` map."""
+    return resource_labels(attributes), resource_fingerprint(attributes), string_values(attributes)
 
 
 def string_values(attributes: Mapping[str, AnyRaw]) -> dict[str, str]:

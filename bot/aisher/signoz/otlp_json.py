@@ -32,6 +32,8 @@ from aisher.signoz.import_limits import ImportLimits
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _UNSIGNED = re.compile(r"[0-9]+")
 _SIGNED = re.compile(r"-?[0-9]+")
+# Up to 18 ASCII digits: always within int64, so `int()` needs no range check.
+_SMALL_DIGITS = re.compile(r"[0-9]{1,18}").fullmatch
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _SPECIAL_DOUBLES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _INT64_DIGITS = 20  # no 64-bit integer, signed or not, has more significant digits
@@ -228,7 +230,23 @@ class _ValueReader:
 
     def attributes(self, value: object, name: str) -> dict[str, AnyRaw]:
         result: dict[str, AnyRaw] = {}
+        # Four bytes per character at most: a key or string this short fits without measuring.
+        short = self._limits.max_value_bytes // 4
         for index, item in enumerate(self._items(value, name)):
+            # Fast path for the common `{"key": k, "value": {"stringValue": s}}` and a small
+            # non-negative `intValue` string, which the general path below would decode to the
+            # same value; anything else, valid or not, takes the general path.
+            if type(item) is dict:
+                key, any_value = item.get("key"), item.get("value")
+                if type(key) is str and type(any_value) is dict and len(any_value) == 1:
+                    text = any_value.get("stringValue")
+                    if type(text) is str and len(key) <= short and len(text) <= short:
+                        result[key] = text
+                        continue
+                    text = any_value.get("intValue")
+                    if type(text) is str and _SMALL_DIGITS(text) and len(key) <= short:
+                        result[key] = int(text)
+                        continue
             if not isinstance(item, dict):
                 raise OtlpFormatError(f"{name}[{index}]: expected an object, got {describe(item)}")
             key = item.get("key")

@@ -43,6 +43,7 @@ from aisher.signoz.otlp_json import (
     nested,
     require_id,
 )
+from aisher.signoz.resource_memo import memoised
 from aisher.signoz.rows import RowBuffer
 
 KIND_NAMES = ("Unspecified", "Internal", "Server", "Client", "Producer", "Consumer")
@@ -108,6 +109,7 @@ def _add_resource(resource_spans: Mapping[str, Any], buffer: RowBuffer) -> None:
             raise nested(exc, f"{scopes_key}[{s_index}]") from None
 
 
+@memoised
 def _describe_resource(attributes: Mapping[str, AnyRaw]) -> _Resource:
     strings: dict[str, str] = {}
     for key, value in attributes.items():
