@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,11 @@ from typing import Any
 import pytest
 
 from aisher.config import ClickHouseSettings
-from aisher.errors import InputError
+from aisher.errors import DataSourceError, InputError
 from aisher.signoz.embedded_executor import EmbeddedExecutor
+from aisher.signoz.executor import QueryRows
 from aisher.signoz.loader import (
+    CHUNK_DOCUMENTS,
     LoadProblem,
     LoadReport,
     load_documents,
@@ -329,3 +332,73 @@ class TestLoadReport:
     def test_problem_reads_as_path_line_message(self) -> None:
         """A problem prints as `path:line: message`, like a compiler diagnostic."""
         assert str(LoadProblem("a.jsonl", 3, "bad")) == "a.jsonl:3: bad"
+
+
+class _FailingInserts:
+    """An executor whose store holds nothing and whose inserts fail from the `fail_from`-th on."""
+
+    description = "a failing store"
+
+    def __init__(self, fail_from: int) -> None:
+        self.fail_from = fail_from
+        self.inserted: list[str] = []
+        self.in_flight = 0
+
+    async def query(self, sql: str, parameters: Any = None, *, max_rows: int = 0) -> QueryRows:
+        return QueryRows(("trace_id", "span_id"), [])
+
+    async def command(self, sql: str, parameters: Any = None) -> None:
+        return None
+
+    async def insert(self, table: str, rows: Any, column_names: Any) -> None:
+        self.in_flight += 1
+        try:
+            await asyncio.sleep(0)  # lets the loader convert the next batch meanwhile
+            if len(self.inserted) + 1 >= self.fail_from:
+                raise DataSourceError(f"cannot write rows into {table}")
+            self.inserted.append(table)
+        finally:
+            self.in_flight -= 1
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None
+
+
+class TestFailingInserts:
+    """Inserts overlap the next batch's conversion, yet a failure is raised as before.
+
+    Documents are converted a chunk (`CHUNK_DOCUMENTS`) at a time, so with `batch_rows=1`
+    each chunk of documents is one batch.
+    """
+
+    @staticmethod
+    def documents(count: int) -> list[str]:
+        start = recent_ns()
+        return [
+            dumps(spans_document([span(name="GET /", start_ns=start, span_id=f"{n + 1:016x}")]))
+            for n in range(count)
+        ]
+
+    @pytest.mark.parametrize("fail_from", [1, 3])
+    async def test_failure_is_raised_and_nothing_left_running(self, fail_from: int) -> None:
+        """The failing batch's error comes out of the load, and no insert is left in flight."""
+        executor = _FailingInserts(fail_from)
+        with pytest.raises(DataSourceError, match="cannot write rows"):
+            await load_documents(
+                executor, self.documents(200), traces_db="t", logs_db="l", batch_rows=1
+            )
+        assert executor.in_flight == 0
+        assert len(executor.inserted) == fail_from - 1  # batches before it stay inserted
+
+    async def test_every_batch_is_inserted(self) -> None:
+        """With no failure, each batch's rows arrive, the last one included."""
+        executor = _FailingInserts(fail_from=10**6)
+        count = 3 * CHUNK_DOCUMENTS + 1
+        report = await load_documents(
+            executor, self.documents(count), traces_db="t", logs_db="l", batch_rows=1
+        )
+        assert report.rows["signoz_index_v3"] == count
+        assert executor.inserted.count("t.signoz_index_v3") == 4

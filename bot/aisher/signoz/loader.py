@@ -2,8 +2,10 @@
 
 This is the I/O edge around the pure conversion of `document_rows`. Files are streamed line by
 line (`document_source`). Reading and converting run in a worker thread a chunk at a time, and
-rows are inserted in batches, so memory stays bounded by `batch_rows` (or `BATCH_TEXT_CHARS`
-of input) plus one chunk of lines, each line within `ImportLimits`. A malformed line is
+rows are inserted in batches. A batch is inserted while the next one is converted (the engine
+does most of an insert without holding the GIL), and one insert at a time is in flight, so
+memory stays bounded by two batches of `batch_rows` (or `BATCH_TEXT_CHARS` of input) plus one
+chunk of lines, each line within `ImportLimits`. A malformed line is
 recorded with its file and line number and skipped; whatever goes wrong inside its conversion,
 it never costs the good lines around it.
 
@@ -118,16 +120,19 @@ async def load_files(
     if missing:
         raise InputError(f"not a file: {', '.join(missing)}")
     loader = _Loader(executor, traces_db, logs_db, batch_rows, limits)
-    for path in files:
-        documents = read_documents(path, limits)
-        try:
-            await loader.load(str(path), documents)
-        finally:
-            # Closes the file now, even when an insert failed. If the load was cancelled
-            # while a worker thread still runs the generator, that thread finishes it instead.
-            with contextlib.suppress(ValueError):
-                documents.close()
-    return await loader.finish()
+    try:
+        for path in files:
+            documents = read_documents(path, limits)
+            try:
+                await loader.load(str(path), documents)
+            finally:
+                # Closes the file now, even when an insert failed. If the load was cancelled
+                # while a worker thread still runs the generator, that thread finishes it.
+                with contextlib.suppress(ValueError):
+                    documents.close()
+        return await loader.finish()
+    finally:
+        await loader.abandon()
 
 
 async def load_documents(
@@ -151,8 +156,11 @@ async def load_documents(
         for n, text in enumerate(documents, start=1)
         if text.strip()
     )
-    await loader.load(source, numbered)
-    return await loader.finish()
+    try:
+        await loader.load(source, numbered)
+        return await loader.finish()
+    finally:
+        await loader.abandon()
 
 
 @dataclass(slots=True)
@@ -175,6 +183,7 @@ class _Loader:
     documents: int = 0
     problems: list[LoadProblem] = field(default_factory=list)
     problem_count: int = 0
+    inserting: asyncio.Task[None] | None = None  # the batch being inserted, if any
 
     def __post_init__(self) -> None:
         check_identifier(self.traces_db)
@@ -197,10 +206,11 @@ class _Loader:
             if chunk.read_error:
                 self._record_problem(LoadProblem(source, 0, chunk.read_error))
             if self.pending_rows >= self.batch_rows or self.pending_chars >= BATCH_TEXT_CHARS:
-                await self._flush()
+                await self._start_flush()
 
     async def finish(self) -> LoadReport:
-        await self._flush()
+        await self._start_flush()
+        await self._await_insert()
         return LoadReport(
             rows=dict(self.inserted),
             lines=self.documents,
@@ -246,9 +256,34 @@ class _Loader:
         self.seen_resources.add(key)
         return True
 
-    async def _flush(self) -> None:
+    async def abandon(self) -> None:
+        """Stop an insert still in flight (the load failed or was cancelled; a no-op after
+        `finish`), waiting for it to stop."""
+        task, self.inserting = self.inserting, None
+        if task is not None:
+            task.cancel()  # a no-op once it is done
+            with contextlib.suppress(BaseException):  # and this retrieves how it ended
+                await task
+
+    async def _await_insert(self) -> None:
+        """Wait for the batch in flight; its failure is raised here."""
+        task, self.inserting = self.inserting, None
+        if task is not None:
+            await task
+
+    async def _start_flush(self) -> None:
+        """Hand the pending rows to a background insert, once the previous one is done.
+
+        The next batch's lookup of known spans must see this batch stored, which the one
+        insert in flight at a time guarantees.
+        """
+        await self._await_insert()
         pending, self.pending, self.pending_rows = self.pending, {}, 0
         self.pending_chars, self.pending_spans = 0, set()
+        if pending:
+            self.inserting = asyncio.create_task(self._insert(pending))
+
+    async def _insert(self, pending: dict[SigNozTable, list[Row]]) -> None:
         spans = pending.get(SPANS)
         if spans:
             known = await stored_span_keys(self.executor, self.traces_db, spans)
