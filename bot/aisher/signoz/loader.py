@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -305,8 +306,32 @@ class _Chunk:
     read_error: str | None = None
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Generator[None, None, None]:
+    """Pause Python's cyclic garbage collector, if it runs, for the duration.
+
+    Decoding and converting allocate millions of containers (JSON trees, rows, maps) that
+    never form cycles, so reference counting frees them all; the collector's passes over them
+    find nothing and cost about a tenth of the conversion. It is paused for one chunk at a
+    time, and left alone when someone else had already turned it off.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _convert_chunk(documents: Iterator[Document], limits: ImportLimits) -> _Chunk:
     """Read and convert the next few documents (runs in a worker thread)."""
+    with _cyclic_gc_paused():
+        return _read_and_convert(documents, limits)
+
+
+def _read_and_convert(documents: Iterator[Document], limits: ImportLimits) -> _Chunk:
     results: list[tuple[int, SigNozBatch | OtlpFormatError]] = []
     chars = 0
     try:

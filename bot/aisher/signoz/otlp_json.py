@@ -34,6 +34,10 @@ _UNSIGNED = re.compile(r"[0-9]+")
 _SIGNED = re.compile(r"-?[0-9]+")
 # Up to 18 ASCII digits: always within int64, so `int()` needs no range check.
 _SMALL_DIGITS = re.compile(r"[0-9]{1,18}").fullmatch
+# At most as many digits as a 64-bit integer has: `int()` is cheap and the range check decides.
+_UINT_DIGITS = re.compile(r"[0-9]{1,20}").fullmatch
+# An id already in the form it is stored in, as the collector's file exporter writes it.
+_LOWER_HEX = re.compile(r"[0-9a-f]+").fullmatch
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _SPECIAL_DOUBLES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _INT64_DIGITS = 20  # no 64-bit integer, signed or not, has more significant digits
@@ -148,7 +152,9 @@ def decode_uint(value: object, name: str, *, bits: int = 64) -> int:
     """An unsigned integer given as a JSON number or a string of digits; 0 when missing."""
     if value is None:
         return 0
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is str and _UINT_DIGITS(value):
+        number = int(value)  # the common case: times as the file exporter writes them
+    elif isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif isinstance(value, str) and _UNSIGNED.fullmatch(value):
         small = _small_int(value)
@@ -175,6 +181,9 @@ def decode_enum(value: object, members: Mapping[str, int], name: str) -> int:
 
 def decode_id(value: object, size: int, name: str) -> str:
     """A trace (16-byte) or span (8-byte) id as lowercase hex; '' when absent or all zero."""
+    if type(value) is str and len(value) == 2 * size and _LOWER_HEX(value):
+        # Already lowercase hex: what `bytes.fromhex(value).hex()` below would give back.
+        return value if value.strip("0") else ""
     if value is None or value == "":
         return ""
     if not isinstance(value, str):
