@@ -11,7 +11,7 @@ import pytest
 
 from aisher.config import ClickHouseSettings
 from aisher.errors import OtlpFormatError
-from aisher.signoz import document_rows, loader
+from aisher.signoz import document_rows, known_spans, loader
 from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.import_limits import ImportLimits
 from aisher.signoz.loader import LoadReport, load_documents, load_files, read_documents
@@ -252,6 +252,13 @@ class TestImportLimits:
 
 
 class TestIdempotentLoad:
+    @pytest.fixture(autouse=True, params=["bucket scan", "id lookup"])
+    def lookup(self, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Each test runs with both ways of finding stored spans: reading the buckets whole
+        (few spans stored there, as in these tests) and binding the batch's ids."""
+        if request.param == "id lookup":
+            monkeypatch.setattr(known_spans, "SCAN_SPANS_PER_SPAN", 0)
+
     async def test_loading_a_file_twice_adds_nothing(self, target: _Target, tmp_path: Path) -> None:
         """The second load of a file skips every span and its error rows."""
         path = write(tmp_path / "t.jsonl", [dumps(checkout_trace(recent_ns()))])
