@@ -17,23 +17,22 @@ from aisher.signoz.go_format import AnyRaw
 _T = TypeVar("_T")
 CACHED_RESOURCES = 1024  # distinct resources kept; each entry is a few kB
 
-# (key, type, value) per attribute, in order: the type keeps True apart from 1.
-AttributesKey = tuple[tuple[str, type, AnyRaw], ...]
+# The attributes in order, and the type of each value: the types keep True apart from 1.
+AttributesKey = tuple[tuple[tuple[str, AnyRaw], ...], tuple[type, ...]]
+# Doubles are never keyed because equal is not identical for them (0.0 and -0.0 print
+# differently, NaN equals nothing); lists and maps are not hashable, and rare on resources.
+_UNKEYED = (float, list, dict)
 
 
 def attributes_key(attributes: Mapping[str, AnyRaw]) -> AttributesKey | None:
-    """A hashable identity of decoded attributes; None unless every value is a str, int,
-    bool, bytes or None.
+    """A hashable identity of decoded attributes; None when a value is a double, a list or a map.
 
-    Doubles are left out because equal is not identical for them (0.0 and -0.0 print
-    differently, NaN equals nothing), and lists and maps because they are rare on resources.
+    Kept to a few C-level passes: it runs for every resource of every document.
     """
-    key = []
-    for name, value in attributes.items():
-        if not (value is None or isinstance(value, str | int | bytes)):
-            return None
-        key.append((name, type(value), value))
-    return tuple(key)
+    types = tuple(map(type, attributes.values()))
+    if any(unkeyed in types for unkeyed in _UNKEYED):
+        return None
+    return tuple(attributes.items()), types
 
 
 def memoised(
@@ -47,7 +46,7 @@ def memoised(
 
     @lru_cache(maxsize=CACHED_RESOURCES)
     def cached(key: AttributesKey) -> _T:
-        return build({name: value for name, _, value in key})
+        return build(dict(key[0]))
 
     def lookup(attributes: Mapping[str, AnyRaw]) -> _T:
         key = attributes_key(attributes)

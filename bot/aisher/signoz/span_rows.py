@@ -9,6 +9,7 @@ a CHILD_OF reference, roots included (without a `spanId` key).
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 import uuid
@@ -54,6 +55,35 @@ _HAS_IS_REMOTE, _IS_REMOTE = 0x100, 0x200
 _HOST_KEYS = frozenset(
     ("http.host", "server.address", "client.address", "http.request.header.host", "net.peer.name")
 )
+
+
+class _Derived(enum.Enum):
+    """Which derived column an attribute feeds."""
+
+    STATUS = enum.auto()
+    URL = enum.auto()
+    METHOD = enum.auto()
+    HOST = enum.auto()
+    DB_NAME = enum.auto()
+    DB_OPERATION = enum.auto()
+    JSONRPC_ERROR = enum.auto()
+
+
+_DERIVED_ROLES = {
+    "http.status_code": _Derived.STATUS,
+    "http.response.status_code": _Derived.STATUS,
+    "rpc.grpc.status_code": _Derived.STATUS,
+    "http.url": _Derived.URL,
+    "url.full": _Derived.URL,
+    "http.method": _Derived.METHOD,
+    "http.request.method": _Derived.METHOD,
+    **dict.fromkeys(_HOST_KEYS, _Derived.HOST),
+    "db.name": _Derived.DB_NAME,
+    "db.namespace": _Derived.DB_NAME,
+    "db.operation": _Derived.DB_OPERATION,
+    "db.operation.name": _Derived.DB_OPERATION,
+    "rpc.jsonrpc.error_code": _Derived.JSONRPC_ERROR,
+}
 # DateTime64(9) holds signed 64-bit nanoseconds: a larger time would fail the whole insert.
 DATETIME64_BITS = 63
 _GO_ATOI = re.compile(r"[+-]?[0-9]+")
@@ -201,25 +231,33 @@ def split_span_attributes(
     numbers: dict[str, float] = {}
     bools: dict[str, bool] = {}
     for key, value in attributes.items():
-        if isinstance(value, dict):
+        if type(value) is str:  # most attributes: tested first, stored as they are
+            strings[key] = value
+        elif isinstance(value, dict):
             for flat_key, flat_value in flatten(value, key).items():
-                if isinstance(flat_value, bool):
-                    bools[flat_key] = flat_value
-                elif isinstance(flat_value, float):
-                    if math.isfinite(flat_value):
-                        numbers[flat_key] = flat_value
-                else:
-                    strings[flat_key] = flat_value
-        elif isinstance(value, bool):
-            bools[key] = value
-        elif isinstance(value, int):
-            numbers[key] = float(value)
-        elif isinstance(value, float):
-            if math.isfinite(value):
-                numbers[key] = value
+                _put_typed(flat_key, flat_value, strings, numbers, bools)
         else:
-            strings[key] = as_string(value)
+            _put_typed(key, value, strings, numbers, bools)
     return strings, numbers, bools
+
+
+def _put_typed(
+    key: str,
+    value: AnyRaw,
+    strings: dict[str, str],
+    numbers: dict[str, float],
+    bools: dict[str, bool],
+) -> None:
+    """One value into the map of its type: ints as floats, non-finite numbers dropped."""
+    if isinstance(value, bool):
+        bools[key] = value
+    elif isinstance(value, int):
+        numbers[key] = float(value)
+    elif isinstance(value, float):
+        if math.isfinite(value):
+            numbers[key] = value
+    else:
+        strings[key] = as_string(value)
 
 
 def derive_columns(attributes: Mapping[str, AnyRaw], kind: int) -> tuple[str, ...]:
@@ -230,25 +268,28 @@ def derive_columns(attributes: Mapping[str, AnyRaw], kind: int) -> tuple[str, ..
     """
     status = external_url = url = external_method = method = host = db_name = db_op = ""
     for key, value in attributes.items():
+        role = _DERIVED_ROLES.get(key)
+        if role is None:
+            continue  # most attributes: one dict lookup instead of a chain of comparisons
         text = value if isinstance(value, str) else ""
-        if key in ("http.status_code", "http.response.status_code", "rpc.grpc.status_code"):
+        if role is _Derived.STATUS:
             status = _status_code_text(value)
-        elif key in ("http.url", "url.full"):
+        elif role is _Derived.URL:
             url = text
             if kind == KIND_CLIENT:
                 external_url = _url_hostname(text)
                 host = host or external_url  # a host attribute seen earlier wins
-        elif key in ("http.method", "http.request.method"):
+        elif role is _Derived.METHOD:
             method = text
             if kind == KIND_CLIENT:
                 external_method = text
-        elif key in _HOST_KEYS:
+        elif role is _Derived.HOST:
             host = text
-        elif key in ("db.name", "db.namespace"):
+        elif role is _Derived.DB_NAME:
             db_name = text
-        elif key in ("db.operation", "db.operation.name"):
+        elif role is _Derived.DB_OPERATION:
             db_op = text
-        elif key == "rpc.jsonrpc.error_code":
+        else:  # rpc.jsonrpc.error_code
             status = text  # the exporter reads this one with Str(), so an int code gives ''
     return status, external_url, url, external_method, method, host, db_name, db_op
 
