@@ -139,7 +139,10 @@ class EmbeddedExecutor:
 
         def work(client: Any) -> None:
             try:
-                client.insert(table, data, column_names=list(column_names))
+                # Handed over column by column: the driver would otherwise pivot the rows in
+                # Python, about a sixth of its insert time for span rows; `zip` does it in C.
+                columns = list(zip(*data, strict=True))
+                client.insert(table, columns, column_names=list(column_names), column_oriented=True)
             except SERIALISATION_ERRORS as exc:
                 raise unserialisable(table, exc) from exc
 
