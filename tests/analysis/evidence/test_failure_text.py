@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from types import MappingProxyType
 
 import pytest
 
+from aisher.analysis.evidence import failure_text
 from aisher.analysis.evidence.failure_text import (
+    FailureReader,
     KnownNames,
     is_client_exhaustion,
     is_refusal,
@@ -173,3 +176,48 @@ class TestRefusal:
             failing("declined"), http_status=http_status, attributes=MappingProxyType(attributes)
         )
         assert is_refusal(span) is refused
+
+
+class CountingPattern:
+    """Stands in for a compiled pattern and counts the texts it is asked to search."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.searched: list[str] = []
+
+    def search(self, text: str) -> re.Match[str] | None:
+        self.searched.append(text)
+        return self.pattern.search(text)
+
+
+class TestFailureReader:
+    def test_each_text_is_read_once_per_reader(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Spans failing with the same words cost one reading of those words per analysis."""
+        counting = CountingPattern(failure_text._TIMEOUT)
+        monkeypatch.setattr(failure_text, "_TIMEOUT", counting)
+        reader = FailureReader()
+        spans = [failing("Read timed out") for _ in range(3)]
+        assert all(reader.is_timeout(span) for span in spans)
+        assert counting.searched == ["Read timed out"]
+
+    def test_nothing_is_remembered_across_readers(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Verdicts (and the raw texts they are keyed by) live only as long as their reader:
+        a second analysis reads the same words afresh."""
+        counting = CountingPattern(failure_text._UNREACHABLE)
+        monkeypatch.setattr(failure_text, "_UNREACHABLE", counting)
+        message = "connection refused to fleet-db:5432 password=hunter2"
+        for _ in range(2):
+            assert FailureReader().unreachable_host(failing(message)) == "fleet-db"
+        assert counting.searched == [message, message]
+
+    def test_the_reader_agrees_with_the_one_off_readings(self) -> None:
+        """Remembering changes no verdict: the same spans read the same, twice over."""
+        names = KnownNames(["inventory-svc", "payment", "stripe"])
+        reader = FailureReader(names)
+        messages = [*EXHAUSTION_MESSAGES, *FAR_SIDE_MESSAGES, "timeout calling stripe"]
+        for message in messages * 2:
+            span = failing(message)
+            assert reader.is_client_exhaustion(span) == is_client_exhaustion(span)
+            assert reader.is_timeout(span) == is_timeout(span)
+            assert reader.unreachable_host(span) == unreachable_host(span)
+            assert reader.unreachable_name(span) == names.unreachable(span)
