@@ -7,6 +7,8 @@ parts that tell failure modes apart stay: HTTP status codes, ports, exception na
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import cache
 
 from aisher.analysis.masking.rule import NUMBERED
 
@@ -33,7 +35,19 @@ _VOLATILE_PARTS = (
     # Identifiers that mix letters with at least three digits: ord_8Hs7Kd21, user-42a9f1.
     ("id", r"\b(?=\w*[A-Za-z])(?=(?:\w*\d){3})[\w-]{8,}\b"),
 )
-_VOLATILE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _VOLATILE_PARTS))
+# What a text must hold for a part to match anywhere in it. A part that cannot match is left
+# out of the alternation: the others are tried in the same order at every position, so no match
+# changes, but nothing tries it at every position (`email` scans each word to its end).
+_NEEDS: dict[str, Callable[[str], bool]] = {
+    "masked": lambda text: "<" in text,
+    "ts": lambda text: text.count("-") >= 2 and text.count(":") >= 2,
+    "clock": lambda text: text.count(":") >= 2,
+    "uuid": lambda text: text.count("-") >= 4,
+    "email": lambda text: "@" in text,
+    "ip": lambda text: text.count(".") >= 3,
+    "ip6": lambda text: "::" in text or text.count(":") >= 7,
+    "hex": lambda text: "0x" in text,
+}
 _PLACEHOLDERS = {"ts": "<time>", "clock": "<time>", "uuid": "<uuid>", "email": "<email>",
                  "ip": "<ip>", "ip6": "<ip>", "hex": "<hex>", "hexid": "<hex>",
                  "id": "<id>"}  # fmt: skip
@@ -53,7 +67,7 @@ def normalize_message(message: str) -> str:
     """The message with volatile parts replaced by placeholders, whitespace folded."""
     # Only the head of a huge message can reach the template; don't scan the rest.
     text = _SPACES.sub(" ", message[: MAX_TEMPLATE_CHARS * 4].strip())
-    text = _VOLATILE.sub(_volatile_placeholder, text)
+    text = _volatile_pattern(_possible_parts(text)).sub(_volatile_placeholder, text)
     ports = {match.start() for match in _PORT.finditer(text)}
 
     def replace_number(match: re.Match[str]) -> str:
@@ -68,6 +82,18 @@ def normalize_message(message: str) -> str:
 
     text = _NUMBER.sub(replace_number, text)
     return text[:MAX_TEMPLATE_CHARS]
+
+
+def _possible_parts(text: str) -> tuple[str, ...]:
+    return tuple(name for name, _ in _VOLATILE_PARTS if name not in _NEEDS or _NEEDS[name](text))
+
+
+@cache  # at most one pattern per subset of `_NEEDS`, and a message mostly needs one of a few
+def _volatile_pattern(parts: tuple[str, ...]) -> re.Pattern[str]:
+    """One alternation of the named volatile parts, in their order."""
+    wanted = set(parts)
+    chosen = [(name, pattern) for name, pattern in _VOLATILE_PARTS if name in wanted]
+    return re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in chosen))
 
 
 def _volatile_placeholder(match: re.Match[str]) -> str:
