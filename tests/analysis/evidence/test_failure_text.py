@@ -7,6 +7,8 @@ import re
 from types import MappingProxyType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aisher.analysis.evidence import failure_text
 from aisher.analysis.evidence.failure_text import (
@@ -221,3 +223,46 @@ class TestFailureReader:
             assert reader.is_timeout(span) == is_timeout(span)
             assert reader.unreachable_host(span) == unreachable_host(span)
             assert reader.unreachable_name(span) == names.unreachable(span)
+
+
+# Pieces of the readings' own words, cut and mixed so that near misses come up often.
+READING_PIECES = (
+    "time", "d", "out", " ", "-", "\n", "dead", "line", "504", "408", "50", "2", "re", "fused",
+    "set", " by peer", "un", "reach", "able", "avail", "no ", "route", " to host", "known",
+    "not ", "ENOT", "FOUND", "EAI_", "AGAIN", "ECONN", "connect", "ion", " error", "failed to ",
+    "call", "dial", "pool", " limit", "connection", " is not available", "circuit", " open",
+    "authentication", "too many", " connections", "K", "x", ".",
+)  # fmt: skip
+READINGS = {
+    "timeout": (failure_text._TIMEOUT, failure_text._TIMEOUT_WORDS),
+    "exhaustion": (failure_text._EXHAUSTION, failure_text._EXHAUSTION_WORDS),
+    "far side": (failure_text._FAR_SIDE, failure_text._FAR_SIDE_WORDS),
+    "unreachable": (failure_text._UNREACHABLE, failure_text._UNREACHABLE_WORDS),
+}
+
+
+class TestReadingWords:
+    @pytest.mark.parametrize("reading", READINGS)
+    @given(st.lists(st.sampled_from(READING_PIECES), max_size=12).map("".join))
+    @settings(max_examples=800, deadline=None, database=None)
+    def test_words_only_rule_out_texts_the_reading_cannot_match(
+        self, reading: str, text: str
+    ) -> None:
+        """A text is turned away before its reading runs only when the reading finds nothing."""
+        pattern, words = READINGS[reading]
+        for variant in (text, text.upper(), text.title()):
+            if failure_text.words_rule_out(variant, words):
+                assert pattern.search(variant) is None
+
+    @pytest.mark.parametrize("reading", READINGS)
+    def test_every_example_gets_past_the_words(self, reading: str) -> None:
+        """The examples the readings match are never turned away by the words."""
+        pattern, words = READINGS[reading]
+        examples = [*EXHAUSTION_MESSAGES, *FAR_SIDE_MESSAGES, "Read timed out", "504"]
+        for text in examples:
+            if pattern.search(text):
+                assert not failure_text.words_rule_out(text, words)
+
+    def test_text_beyond_ascii_is_always_read(self) -> None:
+        """Case-insensitive matching folds the Kelvin sign into k, which `lower` does not."""
+        assert not failure_text.words_rule_out("\u212aill", ("kill",))

@@ -26,6 +26,9 @@ from aisher.telemetry import SpanRecord
 _TIMEOUT = re.compile(
     r"time[d\s-]*out|timeout|deadline|DEADLINE_EXCEEDED|ReadTimeout|\b504\b|\b408\b", re.IGNORECASE
 )
+# Every match of a reading holds one of its words (in lower case): a few substring tests turn
+# most texts away before the alternation runs (`words_rule_out`; tests keep the two in step).
+_TIMEOUT_WORDS = ("time", "deadline", "504", "408")
 
 _EXHAUSTION = re.compile(
     "|".join(
@@ -69,8 +72,10 @@ _FAR_SIDE = re.compile(
     r"remaining connection slots",
     re.IGNORECASE,
 )
-# Every reading of `_EXHAUSTION` holds one of these words: a few substring tests turn most
-# messages away before the costly alternation runs (the tests' examples keep the two in step).
+_FAR_SIDE_WORDS = (
+    "refused", "reset by peer", "unreach", "no route to host", "unknown host", "not known",
+    "enotfound", "authentication", "too many connections", "remaining connection slots",
+)  # fmt: skip
 _EXHAUSTION_WORDS = (
     "pool", "connection", "resource", "permit", "slot", "lease", "object", "queue", "too many",
     "semaphore", "bulkhead", "thread", "executor", "reject", "circuit", "callnotpermitted",
@@ -83,6 +88,10 @@ _UNREACHABLE = re.compile(
     r"connect(?:ion)? (?:error|failed|closed)|\bdial\b|\b50[234]\b",
     re.IGNORECASE,
 )
+_UNREACHABLE_WORDS = (
+    "refused", "reset", "reach", "unavailable", "no ", "not known", "enotfound", "eai_again",
+    "econn", "out", "deadline", "connect", "resolve", "call", "dial", "50",
+)  # fmt: skip
 _MIN_NAME = 3
 
 
@@ -94,9 +103,16 @@ def failure_texts(span: SpanRecord) -> list[str]:
     return [text for text in texts if text]
 
 
-def _reads_exhaustion(text: str) -> bool:
+def words_rule_out(text: str, words: tuple[str, ...]) -> bool:
+    """Does the text hold none of the words, so that no reading that needs one can match?
+
+    Only ASCII text is ruled out: case-insensitive matching also folds a few other letters
+    (the Kelvin sign, a long s) that `str.lower` leaves as they are.
+    """
+    if not text.isascii():
+        return False
     lowered = text.lower()
-    return any(word in lowered for word in _EXHAUSTION_WORDS) and bool(_EXHAUSTION.search(text))
+    return not any(word in lowered for word in words)
 
 
 # HTTP 408 and 429 are the callee's time or capacity running out, not the request refused.
@@ -231,21 +247,25 @@ class FailureReader:
     def is_timeout(self, span: SpanRecord) -> bool:
         """Does the span's failure (or its HTTP status) say the caller gave up waiting?"""
         texts = [*failure_texts(span), span.http_status]
-        return any(self._says(self._timeout, _TIMEOUT, text) for text in texts if text)
+        return any(
+            self._says(self._timeout, _TIMEOUT, _TIMEOUT_WORDS, text) for text in texts if text
+        )
 
     def is_client_exhaustion(self, span: SpanRecord) -> bool:
         """Does the span's failure say the caller's own side turned the call away (and nothing
         says the dependency refused it)?"""
         texts = failure_texts(span)
-        return any(self._says_exhaustion(text) for text in texts) and not any(
-            self._says(self._far_side, _FAR_SIDE, text) for text in texts
+        return any(
+            self._says(self._exhaustion, _EXHAUSTION, _EXHAUSTION_WORDS, text) for text in texts
+        ) and not any(
+            self._says(self._far_side, _FAR_SIDE, _FAR_SIDE_WORDS, text) for text in texts
         )
 
     def unreachable_name(self, span: SpanRecord) -> str:
         """The known component the span's failure says it could not reach (see
         `KnownNames.unreachable`)."""
         for text in failure_texts(span):
-            if not self._says(self._unreachable, _UNREACHABLE, text):
+            if not self._says_unreachable(text):
                 continue
             named = self._named.get(text)
             if named is None:
@@ -258,11 +278,7 @@ class FailureReader:
     def unreachable_host(self, span: SpanRecord) -> str:
         """The host a failure to reach something names in the span's words ('' when none);
         the span's own service never counts. URLs first, then `host:port`, and so on."""
-        texts = [
-            text
-            for text in failure_texts(span)
-            if self._says(self._unreachable, _UNREACHABLE, text)
-        ]
+        texts = [text for text in failure_texts(span) if self._says_unreachable(text)]
         mentions = [self._host_mentions(text) for text in texts]
         for kind in range(len(_HOST_MENTIONS)):
             for found in mentions:
@@ -277,15 +293,15 @@ class FailureReader:
             hosts = self._hosts[text] = host_mentions(text)
         return hosts
 
-    def _says_exhaustion(self, text: str) -> bool:
-        verdict = self._exhaustion.get(text)
-        if verdict is None:
-            verdict = self._exhaustion[text] = _reads_exhaustion(text)
-        return verdict
+    def _says_unreachable(self, text: str) -> bool:
+        return self._says(self._unreachable, _UNREACHABLE, _UNREACHABLE_WORDS, text)
 
     @staticmethod
-    def _says(memo: dict[str, bool], pattern: re.Pattern[str], text: str) -> bool:
+    def _says(
+        memo: dict[str, bool], pattern: re.Pattern[str], words: tuple[str, ...], text: str
+    ) -> bool:
         verdict = memo.get(text)
         if verdict is None:
-            verdict = memo[text] = pattern.search(text) is not None
+            found = not words_rule_out(text, words) and pattern.search(text) is not None
+            verdict = memo[text] = found
         return verdict
