@@ -7,7 +7,6 @@ parts that tell failure modes apart stay: HTTP status codes, ports, exception na
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import cache
 
 from aisher.analysis.masking.rule import NUMBERED
@@ -35,19 +34,6 @@ _VOLATILE_PARTS = (
     # Identifiers that mix letters with at least three digits: ord_8Hs7Kd21, user-42a9f1.
     ("id", r"\b(?=\w*[A-Za-z])(?=(?:\w*\d){3})[\w-]{8,}\b"),
 )
-# What a text must hold for a part to match anywhere in it. A part that cannot match is left
-# out of the alternation: the others are tried in the same order at every position, so no match
-# changes, but nothing tries it at every position (`email` scans each word to its end).
-_NEEDS: dict[str, Callable[[str], bool]] = {
-    "masked": lambda text: "<" in text,
-    "ts": lambda text: text.count("-") >= 2 and text.count(":") >= 2,
-    "clock": lambda text: text.count(":") >= 2,
-    "uuid": lambda text: text.count("-") >= 4,
-    "email": lambda text: "@" in text,
-    "ip": lambda text: text.count(".") >= 3,
-    "ip6": lambda text: "::" in text or text.count(":") >= 7,
-    "hex": lambda text: "0x" in text,
-}
 _PLACEHOLDERS = {"ts": "<time>", "clock": "<time>", "uuid": "<uuid>", "email": "<email>",
                  "ip": "<ip>", "ip6": "<ip>", "hex": "<hex>", "hexid": "<hex>",
                  "id": "<id>"}  # fmt: skip
@@ -85,10 +71,28 @@ def normalize_message(message: str) -> str:
 
 
 def _possible_parts(text: str) -> tuple[str, ...]:
-    return tuple(name for name, _ in _VOLATILE_PARTS if name not in _NEEDS or _NEEDS[name](text))
+    """The volatile parts that could match somewhere in the text.
+
+    A part needs certain characters (an email an @, a time of day two colons, …); one the text
+    lacks them for is left out of the alternation. The others are tried in the same order at
+    every position, so no match changes, but nothing tries the hopeless part at every position
+    (`email` alone scans each word to its end).
+    """
+    colons, dashes = text.count(":"), text.count("-")
+    possible = {
+        "masked": "<" in text,
+        "ts": dashes >= 2 and colons >= 2,
+        "clock": colons >= 2,
+        "uuid": dashes >= 4,
+        "email": "@" in text,
+        "ip": text.count(".") >= 3,
+        "ip6": colons >= 7 or "::" in text,
+        "hex": "0x" in text,
+    }
+    return tuple(name for name, _ in _VOLATILE_PARTS if possible.get(name, True))
 
 
-@cache  # at most one pattern per subset of `_NEEDS`, and a message mostly needs one of a few
+@cache  # one pattern per subset of the parts that can be left out (256), and few ever occur
 def _volatile_pattern(parts: tuple[str, ...]) -> re.Pattern[str]:
     """One alternation of the named volatile parts, in their order."""
     wanted = set(parts)
