@@ -18,12 +18,12 @@ from typing import Any
 import toon_format
 
 from aisher.analysis.evidence.builder import build_evidence
+from aisher.analysis.evidence.distinct_masker import DistinctMasker
 from aisher.analysis.evidence.model import Evidence
 from aisher.analysis.evidence.stack_frames import normalize_frames
 from aisher.analysis.llm.compaction import compact_evidence
 from aisher.analysis.llm.prompts import PromptLibrary, prompt_variables
 from aisher.analysis.llm.tokens import count_tokens
-from aisher.analysis.masking.masker import Masker
 from aisher.analysis.masking.redaction import redact_evidence
 from aisher.bench.results import BenchResult
 from aisher.config import PromptSettings
@@ -85,7 +85,7 @@ def corpus_evidence(spans: Sequence[SpanRecord]) -> Evidence:
         ServiceStats(name, count * 20, count, count * 20, 1) for name, count in per_service.items()
     ]
     window = TimeWindow.from_ns(min(s.start_ns for s in spans), max(s.start_ns for s in spans) + 1)
-    masker = Masker()
+    masker = DistinctMasker()
     evidence = build_evidence(
         per_service.most_common(1)[0][0], window, spans, stats, mask=masker.mask
     )

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from types import MappingProxyType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from aisher.analysis.evidence import failure_text
 from aisher.analysis.evidence.failure_text import (
+    FailureReader,
     KnownNames,
     is_client_exhaustion,
     is_refusal,
@@ -173,3 +178,91 @@ class TestRefusal:
             failing("declined"), http_status=http_status, attributes=MappingProxyType(attributes)
         )
         assert is_refusal(span) is refused
+
+
+class CountingPattern:
+    """Stands in for a compiled pattern and counts the texts it is asked to search."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.searched: list[str] = []
+
+    def search(self, text: str) -> re.Match[str] | None:
+        self.searched.append(text)
+        return self.pattern.search(text)
+
+
+class TestFailureReader:
+    def test_each_text_is_read_once_per_reader(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Spans failing with the same words cost one reading of those words per analysis."""
+        counting = CountingPattern(failure_text._TIMEOUT)
+        monkeypatch.setattr(failure_text, "_TIMEOUT", counting)
+        reader = FailureReader()
+        spans = [failing("Read timed out") for _ in range(3)]
+        assert all(reader.is_timeout(span) for span in spans)
+        assert counting.searched == ["Read timed out"]
+
+    def test_nothing_is_remembered_across_readers(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Verdicts (and the raw texts they are keyed by) live only as long as their reader:
+        a second analysis reads the same words afresh."""
+        counting = CountingPattern(failure_text._UNREACHABLE)
+        monkeypatch.setattr(failure_text, "_UNREACHABLE", counting)
+        message = "connection refused to fleet-db:5432 password=hunter2"
+        for _ in range(2):
+            assert FailureReader().unreachable_host(failing(message)) == "fleet-db"
+        assert counting.searched == [message, message]
+
+    def test_the_reader_agrees_with_the_one_off_readings(self) -> None:
+        """Remembering changes no verdict: the same spans read the same, twice over."""
+        names = KnownNames(["inventory-svc", "payment", "stripe"])
+        reader = FailureReader(names)
+        messages = [*EXHAUSTION_MESSAGES, *FAR_SIDE_MESSAGES, "timeout calling stripe"]
+        for message in messages * 2:
+            span = failing(message)
+            assert reader.is_client_exhaustion(span) == is_client_exhaustion(span)
+            assert reader.is_timeout(span) == is_timeout(span)
+            assert reader.unreachable_host(span) == unreachable_host(span)
+            assert reader.unreachable_name(span) == names.unreachable(span)
+
+
+# Pieces of the readings' own words, cut and mixed so that near misses come up often.
+READING_PIECES = (
+    "time", "d", "out", " ", "-", "\n", "dead", "line", "504", "408", "50", "2", "re", "fused",
+    "set", " by peer", "un", "reach", "able", "avail", "no ", "route", " to host", "known",
+    "not ", "ENOT", "FOUND", "EAI_", "AGAIN", "ECONN", "connect", "ion", " error", "failed to ",
+    "call", "dial", "pool", " limit", "connection", " is not available", "circuit", " open",
+    "authentication", "too many", " connections", "K", "x", ".",
+)  # fmt: skip
+READINGS = {
+    "timeout": (failure_text._TIMEOUT, failure_text._TIMEOUT_WORDS),
+    "exhaustion": (failure_text._EXHAUSTION, failure_text._EXHAUSTION_WORDS),
+    "far side": (failure_text._FAR_SIDE, failure_text._FAR_SIDE_WORDS),
+    "unreachable": (failure_text._UNREACHABLE, failure_text._UNREACHABLE_WORDS),
+}
+
+
+class TestReadingWords:
+    @pytest.mark.parametrize("reading", READINGS)
+    @given(st.lists(st.sampled_from(READING_PIECES), max_size=12).map("".join))
+    @settings(max_examples=800, deadline=None, database=None)
+    def test_words_only_rule_out_texts_the_reading_cannot_match(
+        self, reading: str, text: str
+    ) -> None:
+        """A text is turned away before its reading runs only when the reading finds nothing."""
+        pattern, words = READINGS[reading]
+        for variant in (text, text.upper(), text.title()):
+            if failure_text.words_rule_out(variant, words):
+                assert pattern.search(variant) is None
+
+    @pytest.mark.parametrize("reading", READINGS)
+    def test_every_example_gets_past_the_words(self, reading: str) -> None:
+        """The examples the readings match are never turned away by the words."""
+        pattern, words = READINGS[reading]
+        examples = [*EXHAUSTION_MESSAGES, *FAR_SIDE_MESSAGES, "Read timed out", "504"]
+        for text in examples:
+            if pattern.search(text):
+                assert not failure_text.words_rule_out(text, words)
+
+    def test_text_beyond_ascii_is_always_read(self) -> None:
+        """Case-insensitive matching folds the Kelvin sign into k, which `lower` does not."""
+        assert not failure_text.words_rule_out("\u212aill", ("kill",))

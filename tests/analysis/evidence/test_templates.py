@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from aisher.analysis.evidence.message_templates import normalize_message
+from aisher.analysis.evidence.message_templates import (
+    _VOLATILE_PARTS,
+    _possible_parts,
+    _volatile_pattern,
+    _volatile_placeholder,
+    normalize_message,
+)
 
 
 class TestNormalizeMessage:
@@ -59,3 +67,26 @@ class TestNormalizeMessage:
         assert normalize_message("upstream returned 502") != normalize_message(
             "upstream returned 503"
         )
+
+
+# Characters that make or break the volatile parts: digits, hex letters, the separators of times,
+# addresses and ids, and the masking placeholders' brackets.
+VOLATILE_ALPHABET = "0123456789abcdefxABCDEFX:-.@<>_+ TZIP/"
+EVERY_PART = tuple(name for name, _ in _VOLATILE_PARTS)
+
+
+class TestPrunedAlternation:
+    @given(
+        st.lists(
+            st.text(VOLATILE_ALPHABET, max_size=14)
+            | st.sampled_from(["<IP_3>", "::1", "0x1f", "2026-11-26T11:02:03", "a@b.co"]),
+            max_size=8,
+        ).map(" ".join)
+    )
+    @settings(max_examples=1500, deadline=None, database=None)
+    def test_leaving_out_parts_that_cannot_match_changes_nothing(self, text: str) -> None:
+        """Only the volatile parts a text could hold are tried, and the text reads exactly as
+        it would with all of them."""
+        pruned = _volatile_pattern(_possible_parts(text))
+        full = _volatile_pattern(EVERY_PART)
+        assert pruned.sub(_volatile_placeholder, text) == full.sub(_volatile_placeholder, text)

@@ -2,9 +2,9 @@
 I/O edge, and the one place that masks.
 
 Nothing unmasked leaves this module: `collect` and `collect_trace` mask every telemetry-derived
-string with one `Masker` per request (so placeholders are stable across the whole report) before
-they return, and the CPU-bound steps (grouping, ranking, masking) run in a worker thread so the
-event loop (Slack acks, webhooks) never waits behind them.
+string with one masker per request (so placeholders are stable across the whole report, and each
+distinct text is masked once) before they return, and the CPU-bound steps (grouping, ranking,
+masking) run in a worker thread so the event loop (Slack acks, webhooks) never waits behind them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from functools import partial
 
 from aisher.analysis.evidence.baseline import Baseline, WindowComparison
 from aisher.analysis.evidence.builder import build_evidence, representative_origin, with_context
+from aisher.analysis.evidence.distinct_masker import DistinctMasker
 from aisher.analysis.evidence.latency_story import slowed_operations, with_latency
 from aisher.analysis.evidence.model import Evidence
 from aisher.analysis.evidence.trace import TRACE_ID, TraceEvidence, trace_evidence
@@ -62,7 +63,7 @@ class EvidenceCollector:
 
     async def collect(self, request: AnalysisRequest) -> Evidence:
         """The masked evidence for a request."""
-        masker = Masker()
+        masker = DistinctMasker()
         service, window = request.service.strip(), request.window
         baseline = Baseline.for_window(window)
         segments = baseline.segments
@@ -133,7 +134,7 @@ class EvidenceCollector:
         logs = await self._repository.related_logs(
             [trace_id], TimeWindow.from_ns(start_ns, end_ns + 1), self._max_logs
         )
-        return await asyncio.to_thread(trace_evidence, trace_id, spans, logs, Masker())
+        return await asyncio.to_thread(trace_evidence, trace_id, spans, logs, DistinctMasker())
 
     async def _call_edges(self, window: TimeWindow) -> list[CallEdge]:
         return await self._repository.call_edges(window) if self._with_llm_context else []

@@ -18,8 +18,7 @@ Four readings, each a class of failure rather than any one library's wording:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
+from collections.abc import Iterable, Mapping
 
 from aisher.analysis.evidence.peers import clean_host
 from aisher.telemetry import SpanRecord
@@ -27,6 +26,9 @@ from aisher.telemetry import SpanRecord
 _TIMEOUT = re.compile(
     r"time[d\s-]*out|timeout|deadline|DEADLINE_EXCEEDED|ReadTimeout|\b504\b|\b408\b", re.IGNORECASE
 )
+# Every match of a reading holds one of its words (in lower case): a few substring tests turn
+# most texts away before the alternation runs (`words_rule_out`; tests keep the two in step).
+_TIMEOUT_WORDS = ("time", "deadline", "504", "408")
 
 _EXHAUSTION = re.compile(
     "|".join(
@@ -70,8 +72,10 @@ _FAR_SIDE = re.compile(
     r"remaining connection slots",
     re.IGNORECASE,
 )
-# Every reading of `_EXHAUSTION` holds one of these words: a few substring tests turn most
-# messages away before the costly alternation runs (the tests' examples keep the two in step).
+_FAR_SIDE_WORDS = (
+    "refused", "reset by peer", "unreach", "no route to host", "unknown host", "not known",
+    "enotfound", "authentication", "too many connections", "remaining connection slots",
+)  # fmt: skip
 _EXHAUSTION_WORDS = (
     "pool", "connection", "resource", "permit", "slot", "lease", "object", "queue", "too many",
     "semaphore", "bulkhead", "thread", "executor", "reject", "circuit", "callnotpermitted",
@@ -84,6 +88,10 @@ _UNREACHABLE = re.compile(
     r"connect(?:ion)? (?:error|failed|closed)|\bdial\b|\b50[234]\b",
     re.IGNORECASE,
 )
+_UNREACHABLE_WORDS = (
+    "refused", "reset", "reach", "unavailable", "no ", "not known", "enotfound", "eai_again",
+    "econn", "out", "deadline", "connect", "resolve", "call", "dial", "50",
+)  # fmt: skip
 _MIN_NAME = 3
 
 
@@ -95,33 +103,16 @@ def failure_texts(span: SpanRecord) -> list[str]:
     return [text for text in texts if text]
 
 
-# The same few messages recur on thousands of spans, and each reading scans a long alternation:
-# verdicts are remembered per text. Only short texts are kept, so the memory stays bounded.
-_REMEMBERED_CHARS = 2048
+def words_rule_out(text: str, words: tuple[str, ...]) -> bool:
+    """Does the text hold none of the words, so that no reading that needs one can match?
 
-
-def _remembered(reading: Callable[[str], bool]) -> Callable[[str], bool]:
-    cached = lru_cache(maxsize=4096)(reading)
-
-    def says(text: str) -> bool:
-        return cached(text) if len(text) <= _REMEMBERED_CHARS else reading(text)
-
-    return says
-
-
-def _found_by(pattern: re.Pattern[str]) -> Callable[[str], bool]:
-    return lambda text: pattern.search(text) is not None
-
-
-def _reads_exhaustion(text: str) -> bool:
+    Only ASCII text is ruled out: case-insensitive matching also folds a few other letters
+    (the Kelvin sign, a long s) that `str.lower` leaves as they are.
+    """
+    if not text.isascii():
+        return False
     lowered = text.lower()
-    return any(word in lowered for word in _EXHAUSTION_WORDS) and bool(_EXHAUSTION.search(text))
-
-
-_says_timeout = _remembered(_found_by(_TIMEOUT))
-_says_exhaustion = _remembered(_reads_exhaustion)
-_says_far_side = _remembered(_found_by(_FAR_SIDE))
-_says_unreachable = _remembered(_found_by(_UNREACHABLE))
+    return not any(word in lowered for word in words)
 
 
 # HTTP 408 and 429 are the callee's time or capacity running out, not the request refused.
@@ -140,18 +131,25 @@ def is_refusal(span: SpanRecord) -> bool:
     return span.attributes.get("rpc.grpc.status_code", "") in _GRPC_REFUSALS
 
 
+# One-off readings of a single span; an analysis reads through one `FailureReader`, which
+# remembers each text's verdicts while the analysis lasts.
+
+
 def is_timeout(span: SpanRecord) -> bool:
-    texts = [*failure_texts(span), span.http_status]
-    return any(_says_timeout(text) for text in texts if text)
+    """Does the span's failure (or its HTTP status) say the caller gave up waiting?"""
+    return FailureReader().is_timeout(span)
 
 
 def is_client_exhaustion(span: SpanRecord) -> bool:
     """Does the span's failure say the caller's own side turned the call away (and nothing
     says the dependency refused it)?"""
-    texts = failure_texts(span)
-    return any(_says_exhaustion(text) for text in texts) and not any(
-        _says_far_side(text) for text in texts
-    )
+    return FailureReader().is_client_exhaustion(span)
+
+
+def unreachable_host(span: SpanRecord) -> str:
+    """The host a failure to reach something names in the span's words ('' when none); the
+    span's own service never counts."""
+    return FailureReader().unreachable_host(span)
 
 
 class KnownNames:
@@ -168,20 +166,20 @@ class KnownNames:
             re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE) if usable else None
         )
 
+    def mentioned(self, text: str) -> tuple[str, ...]:
+        """The components the text names, in the order it first mentions them."""
+        if self._pattern is None:
+            return ()
+        found = (
+            self._by_lower.get(match.group(0).lower(), "") for match in self._pattern.finditer(text)
+        )
+        return tuple(dict.fromkeys(name for name in found if name))
+
     def unreachable(self, span: SpanRecord) -> str:
         """The component the span's failure says it could not reach ('' when it names none,
         or is not about reaching anything). The span's own service never counts; when several
         are named, the first mentioned wins."""
-        if self._pattern is None:
-            return ""
-        for text in failure_texts(span):
-            if not _says_unreachable(text):
-                continue
-            for match in self._pattern.finditer(text):
-                name = self._by_lower.get(match.group(0).lower(), "")
-                if name and name != span.service:
-                    return name
-        return ""
+        return FailureReader(self).unreachable_name(span)
 
 
 # Where a message names the host it failed to reach, most specific first: a URL, `host:port`,
@@ -206,15 +204,104 @@ _GENERIC = frozenset(
 )  # fmt: skip
 
 
-def unreachable_host(span: SpanRecord) -> str:
-    """The host a failure to reach something names in the span's words ('' when none); the
-    span's own service never counts."""
-    texts = [text for text in failure_texts(span) if _says_unreachable(text)]
-    for pattern in _HOST_MENTIONS:
-        for text in texts:
-            for match in pattern.finditer(text):
-                name = clean_host(match.group(1))
-                usable = len(name) >= _MIN_NAME and name.lower() not in _GENERIC
-                if usable and name != span.service:
+def host_mentions(text: str) -> tuple[tuple[str, ...], ...]:
+    """The usable host names the text mentions, per kind of mention in `_HOST_MENTIONS`."""
+    return tuple(
+        tuple(
+            name
+            for name in (clean_host(match.group(1)) for match in pattern.finditer(text))
+            if len(name) >= _MIN_NAME and name.lower() not in _GENERIC
+        )
+        for pattern in _HOST_MENTIONS
+    )
+
+
+class FailureReader:
+    """Reads the failure texts of one analysis, working out each text's verdicts once.
+
+    The same few messages recur on thousands of spans, and each reading scans a long
+    alternation. The verdicts are remembered by this reader only, so create one per analysis
+    (`BlameContext.of` does) and let it go with the analysis: the texts are raw telemetry,
+    secrets and all, and a module-level cache would keep them alive across analyses.
+    """
+
+    __slots__ = (
+        "_exhaustion",
+        "_far_side",
+        "_hosts",
+        "_named",
+        "_names",
+        "_timeout",
+        "_unreachable",
+    )
+
+    def __init__(self, names: KnownNames | None = None) -> None:
+        self._names = names or KnownNames(())
+        self._timeout: dict[str, bool] = {}
+        self._exhaustion: dict[str, bool] = {}
+        self._far_side: dict[str, bool] = {}
+        self._unreachable: dict[str, bool] = {}
+        self._named: dict[str, tuple[str, ...]] = {}
+        self._hosts: dict[str, tuple[tuple[str, ...], ...]] = {}
+
+    def is_timeout(self, span: SpanRecord) -> bool:
+        """Does the span's failure (or its HTTP status) say the caller gave up waiting?"""
+        texts = [*failure_texts(span), span.http_status]
+        return any(
+            self._says(self._timeout, _TIMEOUT, _TIMEOUT_WORDS, text) for text in texts if text
+        )
+
+    def is_client_exhaustion(self, span: SpanRecord) -> bool:
+        """Does the span's failure say the caller's own side turned the call away (and nothing
+        says the dependency refused it)?"""
+        texts = failure_texts(span)
+        return any(
+            self._says(self._exhaustion, _EXHAUSTION, _EXHAUSTION_WORDS, text) for text in texts
+        ) and not any(
+            self._says(self._far_side, _FAR_SIDE, _FAR_SIDE_WORDS, text) for text in texts
+        )
+
+    def unreachable_name(self, span: SpanRecord) -> str:
+        """The known component the span's failure says it could not reach (see
+        `KnownNames.unreachable`)."""
+        for text in failure_texts(span):
+            if not self._says_unreachable(text):
+                continue
+            named = self._named.get(text)
+            if named is None:
+                named = self._named[text] = self._names.mentioned(text)
+            for name in named:
+                if name != span.service:
                     return name
-    return ""
+        return ""
+
+    def unreachable_host(self, span: SpanRecord) -> str:
+        """The host a failure to reach something names in the span's words ('' when none);
+        the span's own service never counts. URLs first, then `host:port`, and so on."""
+        texts = [text for text in failure_texts(span) if self._says_unreachable(text)]
+        mentions = [self._host_mentions(text) for text in texts]
+        for kind in range(len(_HOST_MENTIONS)):
+            for found in mentions:
+                for name in found[kind]:
+                    if name != span.service:
+                        return name
+        return ""
+
+    def _host_mentions(self, text: str) -> tuple[tuple[str, ...], ...]:
+        hosts = self._hosts.get(text)
+        if hosts is None:
+            hosts = self._hosts[text] = host_mentions(text)
+        return hosts
+
+    def _says_unreachable(self, text: str) -> bool:
+        return self._says(self._unreachable, _UNREACHABLE, _UNREACHABLE_WORDS, text)
+
+    @staticmethod
+    def _says(
+        memo: dict[str, bool], pattern: re.Pattern[str], words: tuple[str, ...], text: str
+    ) -> bool:
+        verdict = memo.get(text)
+        if verdict is None:
+            found = not words_rule_out(text, words) and pattern.search(text) is not None
+            verdict = memo[text] = found
+        return verdict

@@ -7,6 +7,7 @@ parts that tell failure modes apart stay: HTTP status codes, ports, exception na
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from aisher.analysis.masking.rule import NUMBERED
 
@@ -33,7 +34,6 @@ _VOLATILE_PARTS = (
     # Identifiers that mix letters with at least three digits: ord_8Hs7Kd21, user-42a9f1.
     ("id", r"\b(?=\w*[A-Za-z])(?=(?:\w*\d){3})[\w-]{8,}\b"),
 )
-_VOLATILE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _VOLATILE_PARTS))
 _PLACEHOLDERS = {"ts": "<time>", "clock": "<time>", "uuid": "<uuid>", "email": "<email>",
                  "ip": "<ip>", "ip6": "<ip>", "hex": "<hex>", "hexid": "<hex>",
                  "id": "<id>"}  # fmt: skip
@@ -53,7 +53,7 @@ def normalize_message(message: str) -> str:
     """The message with volatile parts replaced by placeholders, whitespace folded."""
     # Only the head of a huge message can reach the template; don't scan the rest.
     text = _SPACES.sub(" ", message[: MAX_TEMPLATE_CHARS * 4].strip())
-    text = _VOLATILE.sub(_volatile_placeholder, text)
+    text = _volatile_pattern(_possible_parts(text)).sub(_volatile_placeholder, text)
     ports = {match.start() for match in _PORT.finditer(text)}
 
     def replace_number(match: re.Match[str]) -> str:
@@ -68,6 +68,36 @@ def normalize_message(message: str) -> str:
 
     text = _NUMBER.sub(replace_number, text)
     return text[:MAX_TEMPLATE_CHARS]
+
+
+def _possible_parts(text: str) -> tuple[str, ...]:
+    """The volatile parts that could match somewhere in the text.
+
+    A part needs certain characters (an email an @, a time of day two colons, …); one the text
+    lacks them for is left out of the alternation. The others are tried in the same order at
+    every position, so no match changes, but nothing tries the hopeless part at every position
+    (`email` alone scans each word to its end).
+    """
+    colons, dashes = text.count(":"), text.count("-")
+    possible = {
+        "masked": "<" in text,
+        "ts": dashes >= 2 and colons >= 2,
+        "clock": colons >= 2,
+        "uuid": dashes >= 4,
+        "email": "@" in text,
+        "ip": text.count(".") >= 3,
+        "ip6": colons >= 7 or "::" in text,
+        "hex": "0x" in text,
+    }
+    return tuple(name for name, _ in _VOLATILE_PARTS if possible.get(name, True))
+
+
+@cache  # one pattern per subset of the parts that can be left out (256), and few ever occur
+def _volatile_pattern(parts: tuple[str, ...]) -> re.Pattern[str]:
+    """One alternation of the named volatile parts, in their order."""
+    wanted = set(parts)
+    chosen = [(name, pattern) for name, pattern in _VOLATILE_PARTS if name in wanted]
+    return re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in chosen))
 
 
 def _volatile_placeholder(match: re.Match[str]) -> str:

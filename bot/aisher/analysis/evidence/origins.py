@@ -22,12 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from aisher.analysis.evidence.failure_text import (
-    KnownNames,
-    is_client_exhaustion,
-    is_timeout,
-    unreachable_host,
-)
+from aisher.analysis.evidence.failure_text import FailureReader, KnownNames, is_timeout
 from aisher.analysis.evidence.latency import LatencyBaseline, slow_path
 from aisher.analysis.evidence.model import BlameKind, BlameNote, TraceOrigin
 from aisher.analysis.evidence.peers import CLIENT_KINDS, names_its_peer, peer_aliases, peer_of
@@ -98,11 +93,19 @@ def origin_spans(tree: TraceTree) -> list[SpanRecord]:
 @dataclass(frozen=True, slots=True)
 class BlameContext:
     """What blaming needs beyond one trace: which services are instrumented, the names a
-    message may mention, and each operation's baseline latency."""
+    message may mention, and each operation's baseline latency.
+
+    Make one per analysis: its `reader` remembers what each failure text says, and that memo
+    (raw telemetry) must go when the analysis does.
+    """
 
     instrumented: frozenset[str]
     names: KnownNames = field(default_factory=lambda: KnownNames(()))
     latency: LatencyBaseline = field(default_factory=LatencyBaseline)
+    reader: FailureReader = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reader", FailureReader(self.names))
 
     @classmethod
     def of(
@@ -131,17 +134,18 @@ class Blame:
 def blame(tree: TraceTree, origin: SpanRecord, context: BlameContext) -> Blame:
     """Who to blame for an origin span (see the module docstring for the order of the rules)."""
     kids = tree.children.get(origin.span_id, [])
-    if not kids and is_client_exhaustion(origin):
+    reader = context.reader
+    if not kids and reader.is_client_exhaustion(origin):
         note = BlameNote.EXHAUSTED
         return Blame(origin.service, BlameKind.SERVICE, origin, note, peer_of(origin))
-    if kids and is_timeout(origin):
+    if kids and reader.is_timeout(origin):
         culprit = slow_path(tree.children, origin, context.latency, gave_up=True)
         if culprit is not origin:
             return blame_slow(tree, origin, culprit, context)
-    named = context.names.unreachable(origin)
+    named = reader.unreachable_name(origin)
     if not named and not names_its_peer(origin):
         # A name the telemetry never used: better than a peer known only by its kind.
-        named = unreachable_host(origin)
+        named = reader.unreachable_host(origin)
     if any(named in (kid.service, peer_of(kid)) for kid in kids):
         named = ""  # the call reached it: the message only mentions it
     peer = peer_of(origin) if origin.kind in _CLIENT_KINDS else ""
@@ -154,7 +158,7 @@ def blame(tree: TraceTree, origin: SpanRecord, context: BlameContext) -> Blame:
     if peer in context.instrumented:
         # The callee is instrumented, but its spans are missing here (sampling, dropped spans,
         # or it never answered).
-        kind = BlameKind.SLOW_CALLEE if is_timeout(origin) else BlameKind.SERVICE
+        kind = BlameKind.SLOW_CALLEE if reader.is_timeout(origin) else BlameKind.SERVICE
         return Blame(peer, kind, origin, context=origin.service)
     return Blame(peer, BlameKind.DEPENDENCY, origin, context=origin.service)
 
@@ -164,7 +168,7 @@ def blame_slow(
 ) -> Blame:
     """Blame for the span where a slow request's time went, found from `start`."""
     if culprit.kind in _CLIENT_KINDS and not tree.children.get(culprit.span_id):
-        if is_client_exhaustion(culprit):
+        if context.reader.is_client_exhaustion(culprit):
             note = BlameNote.EXHAUSTED
             return Blame(culprit.service, BlameKind.SERVICE, culprit, note, peer_of(culprit))
         peer = peer_of(culprit)
