@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from aisher.analysis.masking import personal_data, rule
+from aisher.analysis.masking.keyed import keyed_anchors
 from aisher.analysis.masking.masker import MAX_TEXT_CHARS, Masker, cut_to_limit
 
 # The inputs that made one mask call take minutes: each anchor re-read the rest of the text.
@@ -46,6 +48,36 @@ class TestLinearTime:
         masker = Masker()
         assert "hunter2" not in masker.mask("password: hunter2 " * 2000)
         assert masker.mask("cookie: a=b; sid=s3cr3t\n" * 500).count("s3cr3t") == 0
+
+
+class TestDenseText:
+    """Crafted text repeats one key or one secret thousands of times: each costs little."""
+
+    def test_stems_of_a_key_that_is_no_secret_are_not_looked_at(self) -> None:
+        assert keyed_anchors("key=" * 2000) == []
+        assert keyed_anchors("cv " * 2000) == []
+
+    def test_stems_of_secret_keys_are_all_kept(self) -> None:
+        text = "key=1 token=a " * 300
+        anchors = keyed_anchors(text)
+        assert len(anchors) == 300
+        assert {text[start:end] for start, end in anchors} == {"token"}
+        rule.forget_runs()
+
+    def test_every_repeated_secret_is_hidden(self) -> None:
+        masked = Masker().mask("key=1 token=a1 pwd='s3cr3t' 10.1.2.3 " * 500)
+        assert "a1" not in masked
+        assert "s3cr3t" not in masked
+        assert "10.1.2.3" not in masked
+        assert masked.count("key=1 ") == 500
+
+    def test_nothing_read_from_a_text_outlives_its_mask_call(self) -> None:
+        """The per-text caches (runs, lowered copies, address verdicts) are emptied."""
+        Masker().mask("password=hunter2 fe80::1:2 10.1.2.3 key=" * 100)
+        caches = (rule.token_runs, rule.capital_runs, rule.key_characters, rule.lowered)
+        assert all(cache.cache_info().currsize == 0 for cache in caches)
+        verdicts = (personal_data._is_identifying_ipv4, personal_data._is_identifying_ipv6)
+        assert all(cache.cache_info().currsize == 0 for cache in verdicts)
 
 
 class TestLengthCap:
@@ -106,6 +138,7 @@ class TestIdempotence:
             "a@example.coma@example.comeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
             "c2lnbmF0dXJlMTIza@example.com",
             "cookie={{}token: }/home/bob/x<SECRET_3>}sk-proj-Ab3dEfGh1JkLmN0pQrStUvWx",
+            "{cookie={{{{{<IP_2>;}" * 50,  # dense: the keyed scan runs once, not twice
         ],
     )
     def test_masking_twice_equals_masking_once(self, text: str) -> None:

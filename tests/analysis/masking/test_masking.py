@@ -194,6 +194,8 @@ class TestMaskShapes:
             ("Cookie: sid=abc; theme=dark", "Cookie: <SECRET_1>"),
             ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkq", "<SECRET_1>"),
             ("<db:password>hunter2</db:password>", "<db:password><SECRET_1></db:password>"),
+            # A value that opens a brace and does not close it is hidden whole, last letter too.
+            ("password={s3cr3tX next", "password=<SECRET_1> next"),
         ],
     )  # fmt: skip
     def test_masks_the_secret_and_keeps_its_context(self, text: str, expected: str) -> None:

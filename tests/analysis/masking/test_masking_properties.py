@@ -13,8 +13,9 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aisher.analysis.masking.keyed import KEY_STEMS, keyed_anchors, locate_keyed
 from aisher.analysis.masking.masker import Masker
-from aisher.analysis.masking.rule import PLACEHOLDER
+from aisher.analysis.masking.rule import PLACEHOLDER, find_words, forget_runs, lowered
 from aisher.bench.masking_bench import ADVERSARIAL_UNITS
 from tests.support.secrets_corpus import KINDS, carriers, leaked, seeded_secret, seeded_secrets
 
@@ -95,6 +96,25 @@ class TestMaskerProperties:
         placeholders = PLACEHOLDER.findall(masked)
         assert len(masked) <= len(text) + sum(map(len, placeholders))
         assert is_subsequence(PLACEHOLDER.sub("", masked), text)
+
+    @settings(max_examples=300, deadline=None)
+    @given(TEXTS)
+    def test_dense_text_drops_only_stems_that_find_nothing(self, text: str) -> None:
+        """In text dense with key stems each distinct key is judged once, and the stems it drops
+        are exactly those in which looking finds nothing."""
+        dense = f"{text} " * 100
+        try:
+            every = {
+                span for start, end in find_words(lowered(dense), KEY_STEMS)
+                if (span := locate_keyed(dense, start, end)) is not None
+            }  # fmt: skip
+            kept = {
+                span for start, end in keyed_anchors(dense)
+                if (span := locate_keyed(dense, start, end)) is not None
+            }  # fmt: skip
+        finally:
+            forget_runs()
+        assert kept == every
 
     @settings(max_examples=1000, deadline=None)
     @given(SAFE_TEXTS)

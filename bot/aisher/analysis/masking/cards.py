@@ -8,10 +8,11 @@ right length (Visa 4 and 13/16/19 digits, Amex 34/37 and 15, …), and a run lab
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
+from itertools import accumulate
 
 CARD_RUN = re.compile(r"\d(?<![\w.\-]\d)(?:[ \-]?\d){12,}(?!\w|\.\d)", re.ASCII)
-DIGIT_GROUP = re.compile(r"\d+", re.ASCII)
 UUID_SHAPE = re.compile(r"\d{8}-\d{4}-\d{4}-\d{4}-\d{12}")
 _MIN_DIGITS, _MAX_DIGITS = 13, 19
 _FIRST_DIGITS = frozenset("23456")
@@ -135,6 +136,50 @@ def card_end(groups: list[str], first: int) -> int | None:
         if valid:
             best = index + 1
     return best
+
+
+_GROUP_SEPARATOR = re.compile(r"[ \-]")
+
+
+def find_cards(run: str, labelled_as_id_at: Callable[[int], bool]) -> list[tuple[int, int]]:
+    """The spans of the card numbers in a `CARD_RUN`, left to right; `labelled_as_id_at` says
+    whether the words before a number at an offset in the run call it an id.
+
+    Any digit group may start a card, and a crafted text is thousands of groups. A group whose
+    next four groups have four digits each can only start a 16-digit card, whose Luhn sum is
+    the difference of two running sums; only the other groups are read one by one.
+    """
+    groups = _GROUP_SEPARATOR.split(run)  # the run's separators are single characters
+    sizes = [len(group) for group in groups]
+    starts = list(accumulate((size + 1 for size in sizes), initial=0))
+    group_sums = _group_sums()
+    sums = list(accumulate((group_sums.get(group, 0) for group in groups), initial=0))
+    lengths_of = _lengths_by_prefix()
+    count, found, index = len(groups), [], 0
+    while index < count:
+        size = sizes[index]
+        end: int | None = None
+        if size == 4:
+            lengths = lengths_of.get(groups[index])
+            following = sizes[index + 1 : index + 5]
+            if lengths is None:
+                pass  # no network issues cards starting so
+            elif following.count(4) < len(following):
+                end = card_end(groups, index)
+            elif index + 4 <= count and 16 in lengths and (sums[index + 4] - sums[index]) % 10 == 0:
+                end = index + 4
+        elif size >= _MIN_DIGITS:
+            end = card_end(groups, index)
+            # An undivided number labelled as an id (`orderId=4024…`) is one; a number written
+            # in groups (`4024 0071 …`) is written for a person to read, like a card.
+            if end is not None and labelled_as_id_at(starts[index]):
+                end = None
+        if end is None:
+            index += 1
+            continue
+        found.append((starts[index], starts[end] - 1))
+        index = end
+    return found
 
 
 @cache

@@ -225,7 +225,7 @@ _WORDS_SHARE, _VOICED_SHARE = 0.6, 0.5
 RULES: tuple[Rule | Scan, ...] = (
     rule("url_password", SECRET, r"thin:[^\s:/@]{0,128}/(?P<value>[^\s/@]{1,256})@"),
     rule("xml_secret", SECRET,
-         r"<(?P<tag>[A-Za-z_][\w.:\-]{0,60})>(?P<value>[^<>]{1,500})</(?P=tag)>", (),
+         r"<(?P<tag>[A-Za-z_][\w.:\-]{0,60})>(?P<value>[^<>]{1,500})</(?P=tag)>", ("</",),
          lambda match: is_secret_key(match["tag"].rpartition(":")[2])),
     Scan("cli_password", SECRET, ("mysql", "mariadb", "redis-cli", "sshpass", "curl", "login",
                                   "--"), _locate_cli_password),

@@ -10,13 +10,17 @@ past every stem inside it, so the scan is linear in the text however many stems 
 from __future__ import annotations
 
 import re
-import string
 
 from aisher.analysis.masking.rule import (
+    ASCII_LOWER,
+    KEY_CHARACTERS,
     LOOKAROUND,
     PLACEHOLDER_SOURCE,
     extend_back,
+    find_words,
     is_placeholder,
+    key_characters,
+    lowered,
     only_placeholders,
 )
 from aisher.analysis.masking.secret_keys import is_secret_key
@@ -28,21 +32,22 @@ KEY_STEMS = (
     "ssn",
 )  # fmt: skip
 _KEY_LIMIT = 60
-_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
+# Stems at least this many, and one per this many characters or more, make a text dense.
+_DENSE_STEMS, _DENSE_SPACING = 64, 32
+_KEY_CHARS = frozenset(KEY_CHARACTERS)
 _AFTER_KEY = frozenset("\"' \t:=\\")
 # The separator after the key. `==`, `::` and a line break after the colon are code or prose,
 # not an assignment.
-_KEY_REST = re.compile(r"(?P<sep>\\?[\"']?[ \t]{0,32}(?::=|=>|[:=](?![=:]))[ \t]{0,32})", re.ASCII)
+_SEPARATOR = r"(?P<sep>\\?[\"']?[ \t]{0,32}(?::=|=>|[:=](?![=:]))[ \t]{0,32})"
 _SCHEME = r"(?i:bearer|basic|token|digest)"
 SCHEME = re.compile(rf"{_SCHEME}\s+(?=\S)")
 # Unquoted: up to a separator; a closing bracket or comma inside the value is kept.
 _UNQUOTED = r"(?:[^\s&;,'\"\\)\]}]|[,)\]}](?=[^\s,;&)\]}'\"]))+"
-_VALUE = re.compile(
-    rf"(?P<scheme>{_SCHEME}[ \t]{{1,8}})?"
+_VALUE_SOURCE = (
+    rf"(?:(?P<scheme>{_SCHEME}[ \t]{{1,8}})?"
     rf"(?P<value>{PLACEHOLDER_SOURCE}"
     r"|\\\"(?:[^\"\\]|\\[^\"])*\\\"|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|\{[^{}\n]*\}"
-    rf"|{_UNQUOTED})",
-    re.ASCII,
+    rf"|{_UNQUOTED}))"
 )
 _UNQUOTED_RUN = re.compile(_UNQUOTED, re.ASCII)
 # A value that is one placeholder, quoted or not: what masking masked text meets at every key.
@@ -51,7 +56,13 @@ _MASKED_VALUE = re.compile(
     r"(?:(?P=quote)|(?=[\s&;,)\]}]|$))",
     re.ASCII,
 )
-_QUOTES = (('\\"', '\\"'), ('"', '"'), ("'", "'"), ("{", "}"))
+_QUOTES = {'\\"': '\\"', '"': '"', "'": "'", "{": "}"}  # opening: closing
+# The first characters that `_MASKED_VALUE`, `SCHEME`, `INERT` and `_CODE` can match (`""`:
+# `INERT` matches the empty value): a value starting otherwise is not looked at by them.
+_MASKED_FIRST = frozenset("<\"'\\bBtTdD")
+_SCHEME_FIRST = frozenset("bBtTdD")
+_INERT_FIRST = frozenset(("", *"nNuUtTfF*[rR"))
+_CODE_FIRST = frozenset("$?:%")
 # Values that hide nothing: masking them would only cost the reader information.
 INERT = re.compile(r"(?i)|null|none|nil|undefined|true|false|\**|\[?redacted\]?")
 # SQL bind parameters and calls (`token = self._fetch()`); the value stops before a final `)`.
@@ -65,60 +76,138 @@ _PROSE_WORDS = frozenset((
     "changed", "reset", "rejected", "unknown", "unset", "set", "ok", "none",
 ))  # fmt: skip
 _PROSE_NEXT = re.compile(r"[ \t]+[a-z]")
-# Whitespace-separated (`auth token 9f8e…`): only a value that looks random is taken.
 _KEY_WORD_REST = re.compile(r"[\w.\-]{0,60}", re.ASCII)
-_PROSE_VALUE = re.compile(
-    r"[ \t]{1,4}(?:(?:is|was|of|for)[ \t]{1,4})?(?P<value>[A-Za-z0-9_\-/+=]{16,256})"
-    r"(?![A-Za-z0-9_\-/+=]|\.\w)",
-    re.ASCII,
+# Whitespace-separated (`auth token 9f8e…`): only a value that looks random is taken.
+_PROSE_VALUE = (
+    r"[ \t]{1,4}(?:(?:is|was|of|for)[ \t]{1,4})?(?P<prose>[A-Za-z0-9_\-/+=]{16,256})"
+    r"(?![A-Za-z0-9_\-/+=]|\.\w)"
 )
+# After a secret key: a separator, else a random-looking word (one pattern: most keys in
+# crafted text have neither, and each look costs).
+_KEY_REST = re.compile(rf"{_SEPARATOR}{_VALUE_SOURCE}?|{_PROSE_VALUE}", re.ASCII)
+
+
+def keyed_anchors(text: str) -> list[tuple[int, int]]:
+    """The spans of the key stems worth a look, in order of position.
+
+    A text dense with stems (`key=key=…`, a large JSON document) repeats a few keys many
+    times: each distinct key is judged once, and only the stems of secret keys are kept.
+    Exact: the key of a stem in a word no longer than `_KEY_LIMIT` is the whole word.
+    """
+    stems = find_words(lowered(text), KEY_STEMS)
+    if len(stems) < _DENSE_STEMS or len(stems) * _DENSE_SPACING < len(text) or not text.isascii():
+        return stems
+    spaced = key_characters(text)
+    ruled_out = False  # a key with a stem that is no secret: its stems need no look
+    looked_at: dict[str, list[tuple[int, int]]] = {}  # word: the spans of its stems in it
+    for word in set(spaced.split()):
+        offsets = find_words(word.translate(ASCII_LOWER), KEY_STEMS)
+        if offsets and (len(word) > _KEY_LIMIT or is_secret_key(word)):
+            looked_at[word] = offsets
+        elif offsets:
+            ruled_out = True
+    if not ruled_out:
+        return stems
+    padded = f" {spaced} "  # a word between spaces is a whole key, wherever it is
+    kept: list[tuple[int, int]] = []
+    for word, offsets in looked_at.items():
+        needle = f" {word} "
+        start = padded.find(needle)
+        while start >= 0:  # `start` in `padded` is where the word starts in the text
+            kept += [(start + first, start + last) for first, last in offsets]
+            start = padded.find(needle, start + 1)
+    return sorted(kept)
 
 
 def locate_keyed(text: str, stem: int, stem_end: int) -> tuple[int, int] | None:
     """The span of the value a secret-named key assigns, around the key stem at `stem`."""
-    window = min(len(text), stem_end + LOOKAROUND)
-    key_end = _KEY_WORD_REST.match(text, stem_end, window)
-    after = key_end.end() if key_end else stem_end
-    if after < len(text) and text[after] not in _AFTER_KEY:
-        return None  # `TokenService.validate(` and the like: a name, not an assignment
-    start = extend_back(text, stem, _KEY_CHARS, _KEY_LIMIT)
-    if start is None:
-        return None  # the key runs on past the limit: a long dotted name, not a key
-    key = text[start:after]  # a separator never starts inside the key's characters
+    # Text dense with keys costs a look at each: the key is judged first, from its ends found
+    # in C; one pattern reads the separator and the value; cheap tests (a first character)
+    # come before the patterns they spare.
+    bounds = _key_bounds(text, stem, stem_end)
+    if bounds is None:
+        return None
+    key = text[bounds[0] : bounds[1]]  # a separator never starts inside the key's characters
     if not is_secret_key(key):
         return None
-    rest = _KEY_REST.match(text, after, window)
+    window = min(len(text), stem_end + LOOKAROUND)
+    rest = _KEY_REST.match(text, bounds[1], window)
     if rest is None:
-        return _locate_prose_value(text, after, window)
-    cookie = key.lower().endswith("cookie") and ":" in rest["sep"]
-    if not cookie and _MASKED_VALUE.match(text, rest.end(), window):
-        return None  # masked already: the common case when masked text is masked again
-    value = _VALUE.match(text, rest.end(), window)
-    if value is None:
-        return _unterminated(text, rest.end())
-    begin, end = value.span("value")
-    quoted = False
-    for opening, closing in _QUOTES:
-        if end - begin >= 2 * len(opening) and value["value"].startswith(opening):
-            begin, end, quoted = begin + len(opening), end - len(closing), True
-            break
-    if not quoted and _is_prose(value["value"], rest["sep"], text, end):
         return None
-    scheme = SCHEME.match(text, begin, end)
-    begin = scheme.end() if scheme else begin
-    if not quoted and cookie:
+    separator = rest["sep"]
+    if separator is None:
+        return _prose_value(rest)
+    at = rest.end("sep")
+    cookie = ":" in separator and key[-6:].lower() == "cookie"
+    if not cookie and text[at : at + 1] in _MASKED_FIRST and _MASKED_VALUE.match(text, at, window):
+        return None  # masked already: the common case when masked text is masked again
+    raw = rest["value"]
+    if raw is None:
+        return _unterminated(text, at)
+    begin, end = rest.span("value")
+    # An unquoted value may start with `{` and end with anything: only a pair unwraps.
+    opening = '\\"' if raw.startswith('\\"') else raw[:1]
+    closing = _QUOTES.get(opening)
+    quoted = closing is not None and len(raw) >= 2 * len(opening) and raw.endswith(closing)
+    if quoted:
+        begin, end = begin + len(opening), end - len(opening)
+    elif "=" not in separator and raw.isalpha() and raw.islower() and _is_prose(raw, text, end):
+        return None
+    if text[begin : begin + 1] in _SCHEME_FIRST:
+        scheme = SCHEME.match(text, begin, end)
+        begin = scheme.end() if scheme else begin
+    if cookie and not quoted:
         # A Cookie header holds several `name=value` pairs: all of the line is secret. The
         # line is read once: the masker skips the stems inside a secret it hid.
         line_end = _LINE_END.search(text, end)
         end = line_end.start() if line_end else len(text)
         line = text[begin:end]
         return None if only_placeholders(line) or INERT.fullmatch(line) else (begin, end)
-    found = text[begin:end]
-    if INERT.fullmatch(found) or is_placeholder(found) or _CODE.fullmatch(found):
+    if _is_no_secret(text[begin:end]):
         return None
     # Read past the window only now the value is taken: the masker then skips the stems
     # inside it, so no stretch of text is read twice.
     return (begin, _run_end(text, end) if not quoted and end == window else end)
+
+
+def _key_bounds(text: str, stem: int, stem_end: int) -> tuple[int, int] | None:
+    """Start and end of the key around a stem when a separator or the text's end follows it;
+    None when it does not (`TokenService.validate(`: a name, not an assignment) or when the key
+    runs on more than `_KEY_LIMIT` characters either side of the stem (a long dotted name).
+
+    The ends are found by `str.find` in a copy of the text in which every character that
+    cannot be in a key is a space.
+    """
+    if not text.isascii():  # the copy keeps non-ASCII characters, and they end a key too
+        return _exact_key_bounds(text, stem, stem_end)
+    after = key_characters(text).find(" ", stem_end, stem_end + _KEY_LIMIT + 1)
+    if after < 0:
+        if stem_end + _KEY_LIMIT < len(text):
+            return None
+        after = len(text)
+    elif text[after] not in _AFTER_KEY:
+        return None
+    before = key_characters(text).rfind(" ", max(0, stem - _KEY_LIMIT - 1), stem)
+    return None if before < 0 and stem > _KEY_LIMIT else (before + 1, after)
+
+
+def _exact_key_bounds(text: str, stem: int, stem_end: int) -> tuple[int, int] | None:
+    key_end = _KEY_WORD_REST.match(text, stem_end, min(len(text), stem_end + LOOKAROUND))
+    after = key_end.end() if key_end else stem_end
+    if after < len(text) and text[after] not in _AFTER_KEY:
+        return None
+    start = extend_back(text, stem, _KEY_CHARS, _KEY_LIMIT)
+    return None if start is None else (start, after)
+
+
+def _is_no_secret(value: str) -> bool:
+    """An empty or inert value, a placeholder or code."""
+    first = value[:1]
+    return (
+        (first in _INERT_FIRST and INERT.fullmatch(value) is not None)
+        or (first == "<" and is_placeholder(value))
+        or ((first in _CODE_FIRST or "(" in value) and _CODE.fullmatch(value) is not None)
+    )
 
 
 def _unterminated(text: str, at: int) -> tuple[int, int] | None:
@@ -140,16 +229,13 @@ def _run_end(text: str, at: int) -> int:
     return run.end() if run else at
 
 
-def _is_prose(value: str, separator: str, text: str, end: int) -> bool:
-    if "=" in separator or not value.isalpha() or not value.islower():
-        return False
+def _is_prose(value: str, text: str, end: int) -> bool:
+    """Whether a lower-case word after `key:` reads as prose (`Password: must be …`)."""
     return value in _PROSE_WORDS or _PROSE_NEXT.match(text, end) is not None
 
 
-def _locate_prose_value(text: str, key_end: int, window: int) -> tuple[int, int] | None:
-    value = _PROSE_VALUE.match(text, key_end, window)
-    if value is None:
-        return None
-    found = value["value"]
+def _prose_value(rest: re.Match[str]) -> tuple[int, int] | None:
+    """`auth token 9f8e…`: the word after the key if it looks random."""
+    found = rest["prose"]
     random = any(c.isdigit() for c in found) and any(c.isalpha() for c in found)
-    return value.span("value") if random and not is_placeholder(found) else None
+    return rest.span("prose") if random and not is_placeholder(found) else None

@@ -29,16 +29,9 @@ from collections.abc import Hashable, Mapping
 from functools import partial
 from typing import TypeVar
 
-from aisher.analysis.masking.cards import (
-    CARD_RUN,
-    DIGIT_GROUP,
-    UUID_SHAPE,
-    card_end,
-    labelled_as_id,
-)
+from aisher.analysis.masking.cards import CARD_RUN, UUID_SHAPE, find_cards, labelled_as_id
 from aisher.analysis.masking.keyed import INERT, SCHEME
 from aisher.analysis.masking.rule import (
-    ASCII_LOWER,
     CARD,
     EMAIL,
     IP,
@@ -49,6 +42,7 @@ from aisher.analysis.masking.rule import (
     forget_runs,
     is_placeholder,
 )
+from aisher.analysis.masking.rule import lowered as lowered_text
 from aisher.analysis.masking.rules import RULES
 from aisher.analysis.masking.secret_keys import is_secret_key
 
@@ -176,14 +170,17 @@ class Masker:
         the last rule that hid something, or -1.
 
         A rule sees again only what a later rule changed, so once this pass has changed
-        nothing and is past `until` (the last rule that hid something in the pass before),
-        the rest would find exactly what they found then: nothing new. Card numbers, last,
-        find nothing new in their own output, so they run again only after a change.
+        nothing and has reached `until` (the last rule that hid something in the pass before),
+        the rest would find exactly what they found then: nothing new. An idempotent scan at
+        `until` would meet only its own output, so text dense with keyed secrets is scanned
+        once, not twice.
         """
         last = -1
-        lowered_of, lowered = text, text.translate(ASCII_LOWER)
+        lowered_of, lowered = text, lowered_text(text)
+        at_until = RULES[until] if until < len(RULES) else None
+        stop = until if isinstance(at_until, Scan) and at_until.idempotent else until + 1
         for index, rule in enumerate(RULES):
-            if last < 0 and index > until:
+            if last < 0 and index >= stop:
                 return text, last
             found = len(self._kinds)
             # Needles may be looked up in a lower-cased copy of an earlier text: masking only
@@ -192,12 +189,12 @@ class Masker:
                 continue
             if isinstance(rule, Scan):
                 if rule.lowered and lowered_of is not text:
-                    lowered_of, lowered = text, text.translate(ASCII_LOWER)
+                    lowered_of, lowered = text, lowered_text(text)
                 text = self._scan(rule, text, lowered if rule.lowered else text)
             elif rule.pattern.search(text):
                 text = rule.pattern.sub(partial(self._replace, rule), text)
             last = index if len(self._kinds) > found else last
-        if last < 0 and until <= len(RULES):
+        if last < 0 and until <= len(RULES):  # the card numbers are rule `len(RULES)`
             return text, last
         found = len(self._kinds)
         text = CARD_RUN.sub(self._mask_card_run, text)
@@ -246,21 +243,12 @@ class Masker:
         run = match[0]
         if UUID_SHAPE.fullmatch(run):
             return run
-        spans = [group.span() for group in DIGIT_GROUP.finditer(run)]
-        groups = [run[start:end] for start, end in spans]
         pieces: list[str] = []
-        done = index = 0
-        while index < len(groups):
-            end = card_end(groups, index)
-            # An undivided number labelled as an id (`orderId=4024…`) is one; a number written
-            # in groups (`4024 0071 …`) is written for a person to read, like a card.
-            if end is None or (
-                end - index == 1 and labelled_as_id(match.string, match.start() + spans[index][0])
-            ):
-                index += 1
-                continue
-            digits = "".join(groups[index:end])
-            pieces += [run[done : spans[index][0]], self._conceal("card", CARD, digits)]
-            done, index = spans[end - 1][1], end
+        done = 0
+        text, offset = match.string, match.start()
+        for start, end in find_cards(run, lambda at: labelled_as_id(text, offset + at)):
+            digits = run[start:end].replace(" ", "").replace("-", "")
+            pieces += [run[done:start], self._conceal("card", CARD, digits)]
+            done = end
         pieces.append(run[done:])
         return "".join(pieces)

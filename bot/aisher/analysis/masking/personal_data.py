@@ -26,6 +26,7 @@ from aisher.analysis.masking.rule import (
     capital_runs,
     extend_back,
     rule,
+    text_scoped_cache,
 )
 
 # --- email ---------------------------------------------------------------------------------
@@ -46,7 +47,10 @@ def _locate_email(text: str, at: int, end: int) -> tuple[int, int] | None:
 
 _OCTET = r"\d{1,3}"
 # Spelled out: a leading literal `.` lets the engine skip ahead; a leading group does not.
-_IPV4_DOTS = rf"\.{_OCTET}\.{_OCTET}\.{_OCTET}(?!\w|\.\w)"
+# After the first dot, a look back for the first octet: one to three digits after nothing an
+# address could continue from, so `1.1.1.1.1…` is refused in C, not dot by dot in Python.
+_IPV4_FIRST_DOT = "(?:{})".format("|".join(rf"(?<=(?<![\w.])\d{{{n}}}\.)" for n in (1, 2, 3)))
+_IPV4_DOTS = rf"\.(?=\d){_IPV4_FIRST_DOT}{_OCTET}\.{_OCTET}\.{_OCTET}(?!\w|\.\w)"
 _BEFORE_IPV4 = frozenset(string.ascii_letters + string.digits + "_.")
 _VERSION_BEFORE = re.compile(r"(?i)\bver(?:sion)?[\s:=\"']*$")
 _VERSION_OCTET = 31
@@ -56,15 +60,22 @@ def _locate_ipv4(text: str, dot: int, end: int) -> tuple[int, int] | None:
     start = extend_back(text, dot, DIGITS, 3)
     if start is None or start == dot or (start > 0 and text[start - 1] in _BEFORE_IPV4):
         return None
-    value = text[start:end]
-    octets = [int(octet) for octet in value.split(".")]
-    if any(octet > 255 for octet in octets):
+    if not _is_identifying_ipv4(text[start:end]):
         return None
-    if value.startswith("127.") or value == "0.0.0.0":  # noqa: S104 - not a bind address here
-        return None  # loopback and "any" identify no one and explain many misconfigurations
-    if _VERSION_BEFORE.search(text[max(0, start - 12) : start]) or _is_version(octets):
+    before = text[max(0, start - 12) : start]
+    if ("v" in before or "V" in before) and _VERSION_BEFORE.search(before):
         return None
     return start, end
+
+
+@text_scoped_cache  # an address recurs through a text
+def _is_identifying_ipv4(value: str) -> bool:
+    octets = [int(octet) for octet in value.split(".")]
+    if any(octet > 255 for octet in octets):
+        return False
+    if value.startswith("127.") or value == "0.0.0.0":  # noqa: S104 - not a bind address here
+        return False  # loopback and "any" identify no one and explain many misconfigurations
+    return not _is_version(octets)
 
 
 def _is_version(octets: list[int]) -> bool:
@@ -86,10 +97,16 @@ def _is_version(octets: list[int]) -> bool:
 # one ahead, checked in C before anything else.
 _IPV6_DIGIT = (
     r"(?:(?<=\d:)|(?<=\d[0-9A-Fa-f]:)|(?<=\d[0-9A-Fa-f]{2}:)|(?<=\d[0-9A-Fa-f]{3}:)"
-    r"|(?=[0-9A-Fa-f:.%]{0,20}\d))"
+    r"|(?=[A-Fa-f:.%]{0,20}+\d))"
+)
+# The first colon of an address: at most four hex digits before it and, before those, nothing
+# an address could continue from. One fixed-width look back per count of digits, so in
+# `:1:1:1…` or a run of colons each colon is refused in a few steps, not read onwards.
+_IPV6_FIRST_COLON = "(?:{})".format(
+    "|".join(rf"(?<=(?<![\w:.])[0-9A-Fa-f]{{{digits}}}:)" for digits in range(5))
 )
 _IPV6_COLONS = (
-    rf":{_IPV6_DIGIT}(?>(?:[0-9A-Fa-f]{{0,4}}:){{1,6}}(?:{_OCTET}(?:\.{_OCTET}){{3}}|[0-9A-Fa-f]{{1,4}})?"
+    rf":{_IPV6_FIRST_COLON}{_IPV6_DIGIT}(?>(?:[0-9A-Fa-f]{{0,4}}:){{1,6}}(?:{_OCTET}(?:\.{_OCTET}){{3}}|[0-9A-Fa-f]{{1,4}})?"
     r"(?:%[\w.\-]{1,32})?)(?![\w:]|\.\w)"
 )
 _BEFORE_IPV6 = frozenset(string.ascii_letters + string.digits + "_:.")
@@ -99,15 +116,19 @@ def _locate_ipv6(text: str, colon: int, end: int) -> tuple[int, int] | None:
     start = extend_back(text, colon, HEX, 4)
     if start is None or (start > 0 and text[start - 1] in _BEFORE_IPV6):
         return None
-    value = text[start:end]
+    return (start, end) if _is_identifying_ipv6(text[start:end]) else None
+
+
+@text_scoped_cache  # an address recurs through a text; parsing one costs microseconds
+def _is_identifying_ipv6(value: str) -> bool:
     # `dead::beef` could be C++ or Perl; a real address almost always holds a digit.
     if not any(c.isdigit() for c in value):
-        return None
+        return False
     try:
         address = ipaddress.IPv6Address(value)
     except ValueError:
-        return None
-    return None if address.is_loopback or address.is_unspecified else (start, end)
+        return False
+    return not (address.is_loopback or address.is_unspecified)
 
 
 # --- phone numbers -------------------------------------------------------------------------

@@ -15,7 +15,8 @@ import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import _lru_cache_wrapper, lru_cache
+from typing import TypeVar
 
 SECRET, EMAIL, IP, CARD, PHONE, IBAN, SSN, USER = (
     "SECRET", "EMAIL", "IP", "CARD", "PHONE", "IBAN", "SSN", "USER",
@@ -29,12 +30,19 @@ PLACEHOLDER_SOURCE = _PLACEHOLDER_SOURCE  # for patterns that must step over pla
 # a private key's first lines, short enough that a crafted text stays cheap.
 LOOKAROUND = 512
 ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # keeps positions
+# Placeholders whose word holds a key stem (`sec`, `ssn`): masked text holds one per secret,
+# and each would cost a look at a key that is no key. Blanked by a fixed string each, in C.
+_STEMMED_PLACEHOLDERS = tuple(
+    (re.compile(rf"<{word}_(?=\d{{1,9}}>)"), "<" + "_" * (len(word) + 1))
+    for word in ("SECRET", "SSN")
+)
 
 DIGITS = frozenset(string.digits)
 HEX = frozenset(string.hexdigits)
 WORD = frozenset(string.ascii_letters + string.digits + "_")
 WORD_OR_DASH = WORD | {"-"}
 
+_Result = TypeVar("_Result")
 Accept = Callable[[re.Match[str]], bool]
 # For a scan: the span of the secret around an anchor's span, or None when there is none.
 Locate = Callable[[str, int, int], "tuple[int, int] | None"]
@@ -65,6 +73,8 @@ class Scan:
 
     The anchor is a pattern, a tuple of words or a function that finds them; with `lowered`
     it is searched in an ASCII-lower-cased copy of the text. `needles` work as for `Rule`.
+    `idempotent` says a scan finds nothing in its own output, so the masker need not run it
+    again on that (an email's domain can end where a second email starts: that scan is not).
     """
 
     kind: str
@@ -73,6 +83,7 @@ class Scan:
     locate: Locate
     lowered: bool = False
     needles: tuple[str, ...] = ()
+    idempotent: bool = False
 
     def find(self, haystack: str) -> list[tuple[int, int]]:
         """The anchors' spans in order of position."""
@@ -80,13 +91,18 @@ class Scan:
             return [match.span() for match in self.anchor.finditer(haystack)]
         if not isinstance(self.anchor, tuple):
             return self.anchor(haystack)
-        spans = []
-        for word in self.anchor:  # one `str.find` per word beats one regex alternation
-            start = haystack.find(word)
-            while start >= 0:
-                spans.append((start, start + len(word)))
-                start = haystack.find(word, start + 1)
-        return sorted(spans)
+        return find_words(haystack, self.anchor)
+
+
+def find_words(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The spans of every occurrence of each word, overlaps too, in order of position."""
+    spans = []
+    for word in words:  # one `str.find` per word beats one regex alternation
+        start = text.find(word)
+        while start >= 0:
+            spans.append((start, start + len(word)))
+            start = text.find(word, start + 1)
+    return sorted(spans)
 
 
 def rule(
@@ -100,6 +116,16 @@ def rule(
     if "(?P<value>" not in pattern:
         pattern = f"(?P<value>{pattern})"
     return Rule(kind, category, re.compile(pattern, re.ASCII), needles, accept)
+
+
+@lru_cache(maxsize=2)  # the masker and the keyed scan ask in turn; `forget_runs` empties it
+def lowered(text: str) -> str:
+    """The text with ASCII letters lower-cased, where scans look for their anchors: positions
+    are kept, and the words of placeholders are blanked, for no secret is inside one."""
+    if "<" in text:
+        for placeholder, blank in _STEMMED_PLACEHOLDERS:
+            text = placeholder.sub(blank, text)
+    return text.translate(ASCII_LOWER)
 
 
 def extend_back(text: str, index: int, chars: frozenset[str], limit: int) -> int | None:
@@ -128,6 +154,20 @@ def _spacing_table(kept: str) -> dict[int, str]:
 
 _TOKEN_TABLE = _spacing_table(string.ascii_letters + string.digits + "+/_-")
 _CAPITALS_TABLE = _spacing_table(string.ascii_uppercase + string.digits)
+KEY_CHARACTERS = string.ascii_letters + string.digits + "_.-"  # of a key such as `db.pass_word`
+_KEY_TABLE = _spacing_table(KEY_CHARACTERS)
+
+
+_TEXT_SCOPED: list[Callable[[], None]] = []  # the `cache_clear` of every text-scoped cache
+
+
+def text_scoped_cache(function: Callable[[str], _Result]) -> _lru_cache_wrapper[_Result]:
+    """`function` remembering its answers until `forget_runs`, which the masker calls after
+    every text: crafted text repeats one value thousands of times, and no telemetry may
+    outlive the mask call that read it."""
+    cached = lru_cache(maxsize=1024)(function)
+    _TEXT_SCOPED.append(cached.cache_clear)
+    return cached
 
 
 # Two scans ask about the same text in turn. `forget_runs` empties the caches after each text,
@@ -145,9 +185,19 @@ def capital_runs(text: str, shortest: int) -> tuple[tuple[int, int], ...]:
     return _runs(text.translate(_CAPITALS_TABLE), shortest)
 
 
+@lru_cache(maxsize=1)
+def key_characters(text: str) -> str:
+    """The text with every ASCII character that cannot be part of a key made a space."""
+    return text.translate(_KEY_TABLE)
+
+
 def forget_runs() -> None:
     token_runs.cache_clear()
     capital_runs.cache_clear()
+    key_characters.cache_clear()
+    lowered.cache_clear()
+    for clear in _TEXT_SCOPED:
+        clear()
 
 
 def _runs(spaced: str, shortest: int) -> tuple[tuple[int, int], ...]:

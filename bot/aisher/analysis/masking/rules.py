@@ -8,7 +8,7 @@ run last, over what is left. A rule never sees inside a placeholder an earlier o
 from __future__ import annotations
 
 from aisher.analysis.masking import credentials, personal_data, tokens
-from aisher.analysis.masking.keyed import KEY_STEMS, locate_keyed
+from aisher.analysis.masking.keyed import keyed_anchors, locate_keyed
 from aisher.analysis.masking.rule import SECRET, Rule, Scan
 
 RULES: tuple[Rule | Scan, ...] = (
@@ -17,7 +17,7 @@ RULES: tuple[Rule | Scan, ...] = (
     *tokens.VENDOR_RULES,
     credentials.URL_PASSWORD,
     *credentials.RULES,
-    Scan("keyed_secret", SECRET, KEY_STEMS, locate_keyed, lowered=True),
+    Scan("keyed_secret", SECRET, keyed_anchors, locate_keyed, idempotent=True),
     credentials.AUTH_TOKEN,
     personal_data.EMAIL_RULE,
     credentials.RANDOM_KEY,
