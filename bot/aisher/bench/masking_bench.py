@@ -33,6 +33,8 @@ ADVERSARIAL_UNITS = (
     ":AA", "-us1", "AKIAABCDEFGHIJKLMNOP ", "password=f(", "password=\"", '\\"', "DE89 ",
     "/home/", "thin:a/", "k_live_", "xoxb-", "ghp_", "hf_", "SG.", "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8",
     "Cookie: <SECRET_1>", "<SECRET_1>", "::", "%",
+    # Dense: a key that is no secret, a secret or an address every few characters.
+    "cv ", "key ", "token=a ", "pwd='", "password=a&", "token:a ", "::1 ", "10.0.0.1 ",
 )  # fmt: skip
 DIGIT_GROUPS = "<random four-digit groups>"
 _ADVERSARIAL_CHARS = MAX_TEXT_CHARS - 1024

@@ -45,7 +45,8 @@ def _locate_private_key(text: str, start: int, end: int) -> tuple[int, int] | No
 
 # --- passwords in URLs ---------------------------------------------------------------------
 
-_URL_USER = re.compile(r"[^\s:/@\"'<>]{0,128}:")
+# `://` and the user name with its colon: the user is read in C, with the anchor.
+_URL_USER_ANCHOR = re.compile(r"://[^\s:/@\"'<>]{0,128}:")
 _URL_TOKEN_END = re.compile(r"[\s\"'<>`]")
 _URL_HOST = re.compile(
     r"(?:\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9_\-]{1,63}(?P<dots>(?:\.[A-Za-z0-9_\-]{1,63}){0,8}))"
@@ -57,11 +58,9 @@ _MAX_ATS = 8
 
 def _locate_url_password(text: str, start: int, end: int) -> tuple[int, int] | None:
     """`scheme://user:PASSWORD@host`, the password up to the `@` before the host: passwords
-    hold `@`, `/`, `#`, `$` and `%` unencoded more often than URLs hold `@` in their path."""
-    user = _URL_USER.match(text, end, min(len(text), end + 129))
-    if user is None:
-        return None
-    begin = user.end()
+    hold `@`, `/`, `#`, `$` and `%` unencoded more often than URLs hold `@` in their path.
+    The anchor (`_URL_USER_ANCHOR`) ends after the user's colon."""
+    begin = end
     limit = min(len(text), begin + LOOKAROUND)
     following = text.find("://", begin, limit)  # the next URL: this password ended before
     limit = following if following >= 0 else limit
@@ -83,7 +82,7 @@ def _locate_url_password(text: str, start: int, end: int) -> tuple[int, int] | N
         fallback = at if fallback is None else fallback
     if fallback is None:
         return None
-    name = text[end : begin - 1]
+    name = text[start + 3 : begin - 1]
     if ("." in name or name == "localhost") and _PORT_THEN_PATH.match(text, begin, fallback):
         return None  # `http://api.example.com:8080/users/@me` has a port, not a password
     return None if is_placeholder(text[begin:fallback]) else (begin, fallback)
@@ -231,7 +230,7 @@ RULES: tuple[Rule | Scan, ...] = (
                                   "--"), _locate_cli_password),
 )  # fmt: skip
 PRIVATE_KEY = Scan("private_key", SECRET, _PEM_HEADER, _locate_private_key)
-URL_PASSWORD = Scan("url_password", SECRET, ("://",), _locate_url_password)
+URL_PASSWORD = Scan("url_password", SECRET, _URL_USER_ANCHOR, _locate_url_password, idempotent=True)
 AUTH_TOKEN = Scan(
     "auth_token", SECRET, re.compile("bearer|basic"), _locate_credential, lowered=True
 )

@@ -225,14 +225,17 @@ class Masker:
     def _scan(self, rule: Scan, text: str, haystack: str) -> str:
         pieces: list[str] = []
         done = 0
+        # Crafted text holds thousands of anchors: what each needs is looked up once.
+        locate, conceal, kind, category = rule.locate, self._conceal, rule.kind, rule.category
         for anchor_start, anchor_end in rule.find(haystack):
             if anchor_start < done:  # inside a secret just hidden: never read twice
                 continue
-            span = rule.locate(text, anchor_start, anchor_end)
+            span = locate(text, anchor_start, anchor_end)
             if span is None or span[0] < done:  # nothing here, or overlapping the last one
                 continue
             start, end = span
-            pieces += [text[done:start], self._conceal(rule.kind, rule.category, text[start:end])]
+            pieces.append(text[done:start])
+            pieces.append(conceal(kind, category, text[start:end]))
             done = end
         if not pieces:
             return text  # the same object: `_mask_text` knows its lower-cased copy still holds
