@@ -50,16 +50,10 @@ _VALUE_SOURCE = (
     rf"|{_UNQUOTED}))"
 )
 _UNQUOTED_RUN = re.compile(_UNQUOTED, re.ASCII)
-# A value that is one placeholder, quoted or not: what masking masked text meets at every key.
-_MASKED_VALUE = re.compile(
-    rf"(?:{_SCHEME}[ \t]{{1,8}})?(?P<quote>\\?[\"']?)(?:{PLACEHOLDER_SOURCE})"
-    r"(?:(?P=quote)|(?=[\s&;,)\]}]|$))",
-    re.ASCII,
-)
 _QUOTES = {'\\"': '\\"', '"': '"', "'": "'", "{": "}"}  # opening: closing
-# The first characters that `_MASKED_VALUE`, `SCHEME`, `INERT` and `_CODE` can match (`""`:
-# `INERT` matches the empty value): a value starting otherwise is not looked at by them.
-_MASKED_FIRST = frozenset("<\"'\\bBtTdD")
+# The first characters that `SCHEME`, `INERT` and `_CODE` can match (`""`: `INERT` matches
+# the empty value): a value starting otherwise is not looked at by them. A value that is a
+# placeholder (masked text masked again) is refused by `_is_no_secret` too.
 _SCHEME_FIRST = frozenset("bBtTdD")
 _INERT_FIRST = frozenset(("", *"nNuUtTfF*[rR"))
 _CODE_FIRST = frozenset("$?:%")
@@ -139,8 +133,6 @@ def locate_keyed(text: str, stem: int, stem_end: int) -> tuple[int, int] | None:
         return _prose_value(rest)
     at = rest.end("sep")
     cookie = ":" in separator and key[-6:].lower() == "cookie"
-    if not cookie and text[at : at + 1] in _MASKED_FIRST and _MASKED_VALUE.match(text, at, window):
-        return None  # masked already: the common case when masked text is masked again
     raw = rest["value"]
     if raw is None:
         return _unterminated(text, at)
