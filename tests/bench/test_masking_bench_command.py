@@ -29,4 +29,8 @@ class TestMaskingBenchCommand:
         details = bench["details"]
         assert details["slowest_unit"] in (*ADVERSARIAL_UNITS, DIGIT_GROUPS)
         assert set(details["adversarial_mb_per_s"]) == {*ADVERSARIAL_UNITS, DIGIT_GROUPS}
+        # The ratio is the worst of the per-text ratios, each against ordinary text of its size.
+        worst = max(details["ratio_per_unit"].values())  # rounded to two places there
+        assert ratio["value"] == pytest.approx(worst, abs=0.01)
+        assert details["ratio_per_unit"][details["slowest_unit"]] == worst
         assert 1 < details["growth_8x"] < 64

@@ -172,10 +172,12 @@ class Masker:
         A rule sees again only what a later rule changed, so once this pass has changed
         nothing and has reached `until` (the last rule that hid something in the pass before),
         the rest would find exactly what they found then: nothing new. An idempotent scan at
-        `until` would meet only its own output, so text dense with keyed secrets is scanned
-        once, not twice.
+        `until` would meet only its own output. A scan that leaves earlier rules alone hides
+        values between separators that stay, so they need no second pass for it: text dense
+        with keyed secrets is read once, not twice.
         """
-        last = -1
+        last = unsettling = -1  # the last rule that hid something; of those, one that may
+        # give an earlier rule something new
         lowered_of, lowered = text, lowered_text(text)
         at_until = RULES[until] if until < len(RULES) else None
         stop = until if isinstance(at_until, Scan) and at_until.idempotent else until + 1
@@ -193,12 +195,15 @@ class Masker:
                 text = self._scan(rule, text, lowered if rule.lowered else text)
             elif rule.pattern.search(text):
                 text = rule.pattern.sub(partial(self._replace, rule), text)
-            last = index if len(self._kinds) > found else last
+            if len(self._kinds) > found:
+                last = index
+                if not (isinstance(rule, Scan) and rule.leaves_earlier_rules_alone):
+                    unsettling = index
         if last < 0 and until <= len(RULES):  # the card numbers are rule `len(RULES)`
             return text, last
         found = len(self._kinds)
         text = CARD_RUN.sub(self._mask_card_run, text)
-        return text, len(RULES) if len(self._kinds) > found else last
+        return text, len(RULES) if len(self._kinds) > found else unsettling
 
     def _conceal(self, kind: str, category: str, value: str) -> str:
         self._findings[kind] += 1

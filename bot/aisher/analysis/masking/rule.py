@@ -75,6 +75,8 @@ class Scan:
     it is searched in an ASCII-lower-cased copy of the text. `needles` work as for `Rule`.
     `idempotent` says a scan finds nothing in its own output, so the masker need not run it
     again on that (an email's domain can end where a second email starts: that scan is not).
+    `leaves_earlier_rules_alone` says its placeholders give no earlier rule a new match, so
+    the rules before it need not run again because of it.
     """
 
     kind: str
@@ -84,6 +86,7 @@ class Scan:
     lowered: bool = False
     needles: tuple[str, ...] = ()
     idempotent: bool = False
+    leaves_earlier_rules_alone: bool = False
 
     def find(self, haystack: str) -> list[tuple[int, int]]:
         """The anchors' spans in order of position."""

@@ -17,7 +17,16 @@ RULES: tuple[Rule | Scan, ...] = (
     *tokens.VENDOR_RULES,
     credentials.URL_PASSWORD,
     *credentials.RULES,
-    Scan("keyed_secret", SECRET, keyed_anchors, locate_keyed, idempotent=True),
+    # A keyed value lies between its separator and a quote, space or delimiter, which stay:
+    # hiding it puts no word character next to anything an earlier rule looks at.
+    Scan(
+        "keyed_secret",
+        SECRET,
+        keyed_anchors,
+        locate_keyed,
+        idempotent=True,
+        leaves_earlier_rules_alone=True,
+    ),
     credentials.AUTH_TOKEN,
     personal_data.EMAIL_RULE,
     credentials.RANDOM_KEY,
