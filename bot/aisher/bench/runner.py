@@ -48,7 +48,7 @@ class Sizes:
 
 
 FULL = Sizes(1_000_000, 15, 6, 1000, 10_000, 7, 30, 4, 8, SlackSizes(1_000_000, 200, 4, 5), 3000, 5)
-QUICK = Sizes(100_000, 5, 1, 1000, 2000, 3, 5, 1, 8, SlackSizes(10_000, 30, 2, 2), 300, 2)
+QUICK = Sizes(100_000, 5, 1, 1000, 2000, 3, 5, 1, 8, SlackSizes(10_000, 30, 2, 2), 300, 1)
 
 Bench = Callable[[QueryExecutor, Sizes, Settings], Awaitable[BenchResult]]
 
