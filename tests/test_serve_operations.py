@@ -24,8 +24,8 @@ from tests.slack.app_harness import (
     WEBHOOK_TOKEN,
     alert_payload,
     bot_settings,
-    seed_incident,
 )
+from tests.support.databases import seed_recent_incident
 from tests.support.fake_llm import FAKE_MODEL, FakeProvider, fake_llm_settings, fake_provider, reply
 from tests.support.incident import Incident
 from tests.support.redis_server import RedisServer
@@ -96,7 +96,7 @@ async def operated(
     llm: bool = False,
 ) -> AsyncIterator[tuple[Service, SlackEmulator, Incident, Settings]]:
     """The incident seeded and `serve` running on the emulator, Redis, and the fake LLM."""
-    incident = await seed_incident(store, clickhouse)
+    incident = await seed_recent_incident(store, clickhouse)
     async with SlackEmulator() as slack:
         settings = bot_settings(clickhouse, data_dir, slack, redis_url=redis.url).model_copy(
             update={

@@ -19,8 +19,9 @@ import aiohttp
 from aisher.config import ClickHouseSettings
 from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.testing.slack_emulator import GENERAL, USER_ID, SlackEmulator
-from tests.slack.app_harness import alert_payload, seed_incident
+from tests.slack.app_harness import alert_payload
 from tests.support.clickhouse_http import ClickHouseHttpEmulator
+from tests.support.databases import seed_recent_incident
 from tests.support.serve_process import WEBHOOK_TOKEN, ServeProcess
 
 WAIT_S = 60.0
@@ -102,7 +103,7 @@ class TestServeShutdown:
         clickhouse_http: ClickHouseHttpEmulator,
     ) -> None:
         """Readiness fails, webhooks get 503, the running analysis is posted, exit code 0."""
-        await seed_incident(store, clickhouse_settings)
+        await seed_recent_incident(store, clickhouse_settings)
         with SlackEmulator() as slack:
             bot = SlowStoreServe(tmp_path, slack, clickhouse_settings, clickhouse_http.dsn)
             await asyncio.to_thread(bot.start)

@@ -8,7 +8,6 @@ HTTP server, then wait for what the bot posts.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -29,9 +28,9 @@ from aisher.config import (
 )
 from aisher.serve import Service, open_service
 from aisher.signoz.embedded_executor import EmbeddedExecutor
-from aisher.signoz.loader import load_documents
 from aisher.testing.slack_emulator import ALERTS, Message, SlackEmulator
-from tests.support.incident import Incident, build_incident
+from tests.support.databases import seed_recent_incident
+from tests.support.incident import Incident
 
 WEBHOOK_TOKEN = "webhook-secret-token"
 ALERTMANAGER_BOT = "B_ALERTMANAGER"
@@ -84,18 +83,6 @@ class Harness:
         await self.service.queue.join()
 
 
-async def seed_incident(store: EmbeddedExecutor, clickhouse: ClickHouseSettings) -> Incident:
-    """The hand-made incident, ending now, in the test's databases."""
-    incident = build_incident(time.time_ns())
-    await load_documents(
-        store,
-        incident.documents,
-        traces_db=clickhouse.traces_database,
-        logs_db=clickhouse.logs_database,
-    )
-    return incident
-
-
 def bot_settings(
     clickhouse: ClickHouseSettings,
     data_dir: Path,
@@ -129,7 +116,7 @@ async def serving(
 ) -> AsyncIterator[Harness]:
     """The incident seeded, the emulator up and `serve` connected to it (state in Redis when
     `redis_url` is given)."""
-    incident = await seed_incident(store, clickhouse)
+    incident = await seed_recent_incident(store, clickhouse)
     emulator = slack or SlackEmulator()
     async with emulator:
         settings = bot_settings(clickhouse, data_dir, emulator, redis_url=redis_url)

@@ -11,10 +11,10 @@ from aisher.config import ClickHouseSettings
 from aisher.signoz.embedded_executor import EmbeddedExecutor
 from aisher.signoz.loader import load_documents
 from aisher.signoz.store import open_executor, open_store
-from tests.support.incident import build_incident
+from tests.support.incident import Incident, build_incident
 
 
-async def seed_recent_incident(store: EmbeddedExecutor, settings: ClickHouseSettings) -> None:
+async def seed_recent_incident(store: EmbeddedExecutor, settings: ClickHouseSettings) -> Incident:
     """The hand-made incident of tests/support/incident.py, ending now, in the settings' tables."""
     incident = build_incident(time.time_ns())
     await load_documents(
@@ -23,6 +23,7 @@ async def seed_recent_incident(store: EmbeddedExecutor, settings: ClickHouseSett
         traces_db=settings.traces_database,
         logs_db=settings.logs_database,
     )
+    return incident
 
 
 async def load_clean(

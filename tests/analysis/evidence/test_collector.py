@@ -18,6 +18,7 @@ from aisher.signoz.probe import probe_schema
 from aisher.signoz.repository import SignozRepository
 from aisher.window import TimeWindow, datetime_from_ns
 from tests.support import otlp_documents as otlp
+from tests.support.databases import seed_recent_incident
 from tests.support.incident import MINUTE_NS, Incident, build_incident
 from tests.support.secrets_corpus import (
     SeededSecret,
@@ -35,13 +36,7 @@ from tests.support.secrets_corpus import (
 async def collector_and_incident(
     store: EmbeddedExecutor, clickhouse_settings: ClickHouseSettings
 ) -> tuple[EvidenceCollector, Incident]:
-    incident = build_incident(time.time_ns())
-    await load_documents(
-        store,
-        incident.documents,
-        traces_db=clickhouse_settings.traces_database,
-        logs_db=clickhouse_settings.logs_database,
-    )
+    incident = await seed_recent_incident(store, clickhouse_settings)
     schema = await probe_schema(
         store, clickhouse_settings.traces_database, clickhouse_settings.logs_database
     )

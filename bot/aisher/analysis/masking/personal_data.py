@@ -26,7 +26,7 @@ from aisher.analysis.masking.rule import (
     capital_runs,
     extend_back,
     rule,
-    text_scoped_cache,
+    text_scoped,
 )
 
 # --- email ---------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def _locate_ipv4(text: str, dot: int, end: int) -> tuple[int, int] | None:
     return start, end
 
 
-@text_scoped_cache  # an address recurs through a text
+@text_scoped(maxsize=1024)  # an address recurs through a text
 def _is_identifying_ipv4(value: str) -> bool:
     octets = [int(octet) for octet in value.split(".")]
     if any(octet > 255 for octet in octets):
@@ -119,7 +119,7 @@ def _locate_ipv6(text: str, colon: int, end: int) -> tuple[int, int] | None:
     return (start, end) if _is_identifying_ipv6(text[start:end]) else None
 
 
-@text_scoped_cache  # an address recurs through a text; parsing one costs microseconds
+@text_scoped(maxsize=1024)  # an address recurs through a text; parsing one costs microseconds
 def _is_identifying_ipv6(value: str) -> bool:
     # `dead::beef` could be C++ or Perl; a real address almost always holds a digit.
     if not any(c.isdigit() for c in value):

@@ -43,6 +43,22 @@ WORD = frozenset(string.ascii_letters + string.digits + "_")
 WORD_OR_DASH = WORD | {"-"}
 
 _Result = TypeVar("_Result")
+_TEXT_SCOPED: list[Callable[[], None]] = []  # the `cache_clear` of every text-scoped cache
+
+
+def text_scoped(maxsize: int) -> Callable[[Callable[..., _Result]], _lru_cache_wrapper[_Result]]:
+    """A function's answers remembered until `forget_runs`, which the masker calls after every
+    text: scans ask the same question of one text in turn, crafted text repeats one value
+    thousands of times, and no telemetry may outlive the mask call that read it."""
+
+    def remember(function: Callable[..., _Result]) -> _lru_cache_wrapper[_Result]:
+        cached = lru_cache(maxsize=maxsize)(function)
+        _TEXT_SCOPED.append(cached.cache_clear)
+        return cached
+
+    return remember
+
+
 Accept = Callable[[re.Match[str]], bool]
 # For a scan: the span of the secret around an anchor's span, or None when there is none.
 Locate = Callable[[str, int, int], "tuple[int, int] | None"]
@@ -121,7 +137,7 @@ def rule(
     return Rule(kind, category, re.compile(pattern, re.ASCII), needles, accept)
 
 
-@lru_cache(maxsize=2)  # the masker and the keyed scan ask in turn; `forget_runs` empties it
+@text_scoped(maxsize=2)  # the masker and the keyed scan ask in turn
 def lowered(text: str) -> str:
     """The text with ASCII letters lower-cased, where scans look for their anchors: positions
     are kept, and the words of placeholders are blanked, for no secret is inside one."""
@@ -161,44 +177,27 @@ KEY_CHARACTERS = string.ascii_letters + string.digits + "_.-"  # of a key such a
 _KEY_TABLE = _spacing_table(KEY_CHARACTERS)
 
 
-_TEXT_SCOPED: list[Callable[[], None]] = []  # the `cache_clear` of every text-scoped cache
-
-
-def text_scoped_cache(function: Callable[[str], _Result]) -> _lru_cache_wrapper[_Result]:
-    """`function` remembering its answers until `forget_runs`, which the masker calls after
-    every text: crafted text repeats one value thousands of times, and no telemetry may
-    outlive the mask call that read it."""
-    cached = lru_cache(maxsize=1024)(function)
-    _TEXT_SCOPED.append(cached.cache_clear)
-    return cached
-
-
-# Two scans ask about the same text in turn. `forget_runs` empties the caches after each text,
-# so no telemetry outlives the mask call that read it.
-@lru_cache(maxsize=2)
+@text_scoped(maxsize=2)  # two scans ask about the same text in turn
 def token_runs(text: str, shortest: int) -> tuple[tuple[int, int], ...]:
     """The spans of the runs of ASCII token characters (`A-Za-z0-9+/_-`) at least `shortest`
     long, in order."""
     return _runs(text.translate(_TOKEN_TABLE), shortest)
 
 
-@lru_cache(maxsize=2)
+@text_scoped(maxsize=2)
 def capital_runs(text: str, shortest: int) -> tuple[tuple[int, int], ...]:
     """The spans of the runs of capitals and digits at least `shortest` long, in order."""
     return _runs(text.translate(_CAPITALS_TABLE), shortest)
 
 
-@lru_cache(maxsize=1)
+@text_scoped(maxsize=1)
 def key_characters(text: str) -> str:
     """The text with every ASCII character that cannot be part of a key made a space."""
     return text.translate(_KEY_TABLE)
 
 
 def forget_runs() -> None:
-    token_runs.cache_clear()
-    capital_runs.cache_clear()
-    key_characters.cache_clear()
-    lowered.cache_clear()
+    """Empty every text-scoped cache: the masker calls this after each text."""
     for clear in _TEXT_SCOPED:
         clear()
 
