@@ -35,7 +35,6 @@ _KEY_LIMIT = 60
 # Stems at least this many, and one per this many characters or more, make a text dense.
 _DENSE_STEMS, _DENSE_SPACING = 64, 32
 _KEY_CHARS = frozenset(KEY_CHARACTERS)
-_AFTER_KEY = frozenset("\"' \t:=\\")
 # The separator after the key. `==`, `::` and a line break after the colon are code or prose,
 # not an assignment.
 _SEPARATOR = r"(?P<sep>\\?[\"']?[ \t]{0,32}(?::=|=>|[:=](?![=:]))[ \t]{0,32})"
@@ -51,12 +50,14 @@ _VALUE_SOURCE = (
 )
 _UNQUOTED_RUN = re.compile(_UNQUOTED, re.ASCII)
 _QUOTES = {'\\"': '\\"', '"': '"', "'": "'", "{": "}"}  # opening: closing
+_OPENING = frozenset("\\\"'{")  # the first characters of the openings
 # The first characters that `SCHEME`, `INERT` and `_CODE` can match (`""`: `INERT` matches
 # the empty value): a value starting otherwise is not looked at by them. A value that is a
 # placeholder (masked text masked again) is refused by `_is_no_secret` too.
 _SCHEME_FIRST = frozenset("bBtTdD")
 _INERT_FIRST = frozenset(("", *"nNuUtTfF*[rR"))
 _CODE_FIRST = frozenset("$?:%")
+_NO_SECRET_FIRST = _INERT_FIRST | _CODE_FIRST | {"<"}
 # Values that hide nothing: masking them would only cost the reader information.
 INERT = re.compile(r"(?i)|null|none|nil|undefined|true|false|\**|\[?redacted\]?")
 # SQL bind parameters and calls (`token = self._fetch()`); the value stops before a final `)`.
@@ -70,15 +71,18 @@ _PROSE_WORDS = frozenset((
     "changed", "reset", "rejected", "unknown", "unset", "set", "ok", "none",
 ))  # fmt: skip
 _PROSE_NEXT = re.compile(r"[ \t]+[a-z]")
-_KEY_WORD_REST = re.compile(r"[\w.\-]{0,60}", re.ASCII)
 # Whitespace-separated (`auth token 9f8e…`): only a value that looks random is taken.
 _PROSE_VALUE = (
     r"[ \t]{1,4}(?:(?:is|was|of|for)[ \t]{1,4})?(?P<prose>[A-Za-z0-9_\-/+=]{16,256})"
     r"(?![A-Za-z0-9_\-/+=]|\.\w)"
 )
-# After a secret key: a separator, else a random-looking word (one pattern: most keys in
-# crafted text have neither, and each look costs).
-_KEY_REST = re.compile(rf"{_SEPARATOR}{_VALUE_SOURCE}?|{_PROSE_VALUE}", re.ASCII)
+# From a stem on: the rest of its key (possessive: a key ends at the first character that cannot
+# be in one), then a separator and the value or a random-looking word. One pattern: most stems
+# in crafted text are neither, and each look costs.
+_KEY_REST = re.compile(
+    rf"(?P<tail>[A-Za-z0-9_.\-]{{0,{_KEY_LIMIT}}}+)(?:{_SEPARATOR}{_VALUE_SOURCE}?|{_PROSE_VALUE})",
+    re.ASCII,
+)
 
 
 def keyed_anchors(text: str) -> list[tuple[int, int]]:
@@ -115,81 +119,73 @@ def keyed_anchors(text: str) -> list[tuple[int, int]]:
 
 def locate_keyed(text: str, stem: int, stem_end: int) -> tuple[int, int] | None:
     """The span of the value a secret-named key assigns, around the key stem at `stem`."""
-    # Text dense with keys costs a look at each: the key is judged first, from its ends found
-    # in C; one pattern reads the separator and the value; cheap tests (a first character)
+    # Text dense with keys costs a look at each: one pattern reads the rest of the key, the
+    # separator and the value; the key's start is found in C; cheap tests (a first character)
     # come before the patterns they spare.
-    bounds = _key_bounds(text, stem, stem_end)
-    if bounds is None:
+    window = stem_end + LOOKAROUND
+    rest = _KEY_REST.match(text, stem_end, window)
+    if rest is None:  # `TokenService.validate(`: a name, not an assignment
         return None
-    key = text[bounds[0] : bounds[1]]  # a separator never starts inside the key's characters
+    if stem and text[stem - 1] in _KEY_CHARS:
+        key_start = _key_start(text, stem)
+        if key_start is None:
+            return None
+    else:  # the stem starts the key, as in most crafted text
+        key_start = stem
+    key = text[key_start : rest.end("tail")]
     if not is_secret_key(key):
-        return None
-    window = min(len(text), stem_end + LOOKAROUND)
-    rest = _KEY_REST.match(text, bounds[1], window)
-    if rest is None:
         return None
     separator = rest["sep"]
     if separator is None:
         return _prose_value(rest)
-    at = rest.end("sep")
-    cookie = ":" in separator and key[-6:].lower() == "cookie"
     raw = rest["value"]
     if raw is None:
-        return _unterminated(text, at)
+        return _unterminated(text, rest.end("sep"))
     begin, end = rest.span("value")
-    # An unquoted value may start with `{` and end with anything: only a pair unwraps.
-    opening = '\\"' if raw.startswith('\\"') else raw[:1]
-    closing = _QUOTES.get(opening)
-    quoted = closing is not None and len(raw) >= 2 * len(opening) and raw.endswith(closing)
+    quoted = raw[0] in _OPENING and (quotes := _quotes(raw)) > 0
     if quoted:
-        begin, end = begin + len(opening), end - len(opening)
-    elif "=" not in separator and raw.isalpha() and raw.islower() and _is_prose(raw, text, end):
+        begin, end = begin + quotes, end - quotes
+    prose = not quoted and "=" not in separator and raw.isalpha() and raw.islower()
+    if prose and _is_prose(raw, text, end):
         return None
     if text[begin : begin + 1] in _SCHEME_FIRST:
         scheme = SCHEME.match(text, begin, end)
         begin = scheme.end() if scheme else begin
-    if cookie and not quoted:
+    if not quoted and ":" in separator and key[-6:].lower() == "cookie":
         # A Cookie header holds several `name=value` pairs: all of the line is secret. The
         # line is read once: the masker skips the stems inside a secret it hid.
         line_end = _LINE_END.search(text, end)
         end = line_end.start() if line_end else len(text)
         line = text[begin:end]
         return None if only_placeholders(line) or INERT.fullmatch(line) else (begin, end)
-    if _is_no_secret(text[begin:end]):
+    value = text[begin:end]
+    if (value[:1] in _NO_SECRET_FIRST or "(" in value) and _is_no_secret(value):
         return None
     # Read past the window only now the value is taken: the masker then skips the stems
     # inside it, so no stretch of text is read twice.
-    return (begin, _run_end(text, end) if not quoted and end == window else end)
+    return (begin, _run_end(text, end) if not quoted and end >= min(window, len(text)) else end)
 
 
-def _key_bounds(text: str, stem: int, stem_end: int) -> tuple[int, int] | None:
-    """Start and end of the key around a stem when a separator or the text's end follows it;
-    None when it does not (`TokenService.validate(`: a name, not an assignment) or when the key
-    runs on more than `_KEY_LIMIT` characters either side of the stem (a long dotted name).
+def _quotes(value: str) -> int:
+    """The length of the quote (or brace) around a value, 0 if it is not between a pair: an
+    unquoted value may start with `{` and end with anything."""
+    opening = '\\"' if value.startswith('\\"') else value[0]
+    closing = _QUOTES.get(opening)  # none for a backslash before anything but a quote
+    paired = closing is not None and len(value) >= 2 * len(opening) and value.endswith(closing)
+    return len(opening) if paired else 0
 
-    The ends are found by `str.find` in a copy of the text in which every character that
-    cannot be in a key is a space.
+
+def _key_start(text: str, stem: int) -> int | None:
+    """Where the key around a stem starts; None when it runs on more than `_KEY_LIMIT`
+    characters before the stem (a long dotted name).
+
+    Found by `str.rfind` in a copy of the text in which every character that cannot be in a
+    key is a space; that copy keeps non-ASCII characters, which end a key too.
     """
-    if not text.isascii():  # the copy keeps non-ASCII characters, and they end a key too
-        return _exact_key_bounds(text, stem, stem_end)
-    after = key_characters(text).find(" ", stem_end, stem_end + _KEY_LIMIT + 1)
-    if after < 0:
-        if stem_end + _KEY_LIMIT < len(text):
-            return None
-        after = len(text)
-    elif text[after] not in _AFTER_KEY:
-        return None
+    if not text.isascii():
+        return extend_back(text, stem, _KEY_CHARS, _KEY_LIMIT)
     before = key_characters(text).rfind(" ", max(0, stem - _KEY_LIMIT - 1), stem)
-    return None if before < 0 and stem > _KEY_LIMIT else (before + 1, after)
-
-
-def _exact_key_bounds(text: str, stem: int, stem_end: int) -> tuple[int, int] | None:
-    key_end = _KEY_WORD_REST.match(text, stem_end, min(len(text), stem_end + LOOKAROUND))
-    after = key_end.end() if key_end else stem_end
-    if after < len(text) and text[after] not in _AFTER_KEY:
-        return None
-    start = extend_back(text, stem, _KEY_CHARS, _KEY_LIMIT)
-    return None if start is None else (start, after)
+    return None if before < 0 and stem > _KEY_LIMIT else before + 1
 
 
 def _is_no_secret(value: str) -> bool:

@@ -208,8 +208,9 @@ class Masker:
     def _conceal(self, kind: str, category: str, value: str) -> str:
         self._findings[kind] += 1
         self._kinds.append(kind)
-        if category == USER:
-            return "<USER>"
+        return "<USER>" if category == USER else self._placeholder(category, value)
+
+    def _placeholder(self, category: str, value: str) -> str:
         slot = (category, value)
         placeholder = self._placeholders.get(slot)
         if placeholder is None:
@@ -228,10 +229,9 @@ class Masker:
         return match[0][: start - offset] + placeholder + match[0][end - offset :]
 
     def _scan(self, rule: Scan, text: str, haystack: str) -> str:
-        pieces: list[str] = []
+        pieces: list[str] = []  # text kept and values found, in turn
         done = 0
-        # Crafted text holds thousands of anchors: what each needs is looked up once.
-        locate, conceal, kind, category = rule.locate, self._conceal, rule.kind, rule.category
+        locate = rule.locate  # crafted text holds thousands of anchors
         for anchor_start, anchor_end in rule.find(haystack):
             if anchor_start < done:  # inside a secret just hidden: never read twice
                 continue
@@ -239,11 +239,17 @@ class Masker:
             if span is None or span[0] < done:  # nothing here, or overlapping the last one
                 continue
             start, end = span
-            pieces.append(text[done:start])
-            pieces.append(conceal(kind, category, text[start:end]))
+            pieces += (text[done:start], text[start:end])
             done = end
         if not pieces:
             return text  # the same object: `_mask_text` knows its lower-cased copy still holds
+        values = pieces[1::2]
+        self._findings[rule.kind] += len(values)
+        self._kinds += [rule.kind] * len(values)
+        if rule.category == USER:
+            pieces[1::2] = ["<USER>"] * len(values)
+        else:
+            pieces[1::2] = [self._placeholder(rule.category, value) for value in values]
         pieces.append(text[done:])
         return "".join(pieces)
 
