@@ -196,6 +196,8 @@ class TestMaskShapes:
             ("<db:password>hunter2</db:password>", "<db:password><SECRET_1></db:password>"),
             # A value that opens a brace and does not close it is hidden whole, last letter too.
             ("password={s3cr3tX next", "password=<SECRET_1> next"),
+            # Numbers that touch are all hidden, not one more per pass until passes run out.
+            ("(415) 555-0132(415) 555-0199" * 3, "<PHONE_1><PHONE_2>" * 3),
         ],
     )  # fmt: skip
     def test_masks_the_secret_and_keeps_its_context(self, text: str, expected: str) -> None:

@@ -99,6 +99,15 @@ class TestMaskerProperties:
 
     @settings(max_examples=300, deadline=None)
     @given(TEXTS)
+    def test_a_text_repeated_is_masked_in_one_go(self, text: str) -> None:
+        """A secret that touches another of its kind is hidden in the same pass: masking a
+        text repeated many times is idempotent too, however many of them touch."""
+        repeated = text * 12
+        once = Masker().mask(repeated)
+        assert Masker().mask(once) == once
+
+    @settings(max_examples=300, deadline=None)
+    @given(TEXTS)
     def test_dense_text_drops_only_stems_that_find_nothing(self, text: str) -> None:
         """In text dense with key stems each distinct key is judged once, and the stems it drops
         are exactly those in which looking finds nothing."""

@@ -49,7 +49,7 @@ from aisher.analysis.masking.secret_keys import is_secret_key
 # Part of every cache key: an answer built from differently masked evidence must not be served.
 # Bump it whenever a rule (the modules of this package) changes what is masked or how
 # placeholders read.
-MASKING_VERSION = "2"
+MASKING_VERSION = "3"
 
 # No single string may cost unbounded time: 64 KiB holds any real stack trace's useful part.
 MAX_TEXT_CHARS = 64 * 1024

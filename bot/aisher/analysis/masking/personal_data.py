@@ -144,6 +144,9 @@ _INTERNATIONAL = (
 _NANP_TAIL = r"(?![\w]|[.\-]\d)"
 _NANP_HEAD = re.compile(r"(?:\([2-9]\d\d\) ?|[2-9]\d\d[\-.])[2-9]\d\d$")
 _BEFORE_NANP = frozenset(string.ascii_letters + string.digits + "_.-+(")
+# A digit before the parenthesis ends another number: `(415) 555-0132(415) 555-0199` is two,
+# and refusing the second until the first is hidden would take a pass per number.
+_BEFORE_PARENTHESIS = _BEFORE_NANP - frozenset(string.digits)
 
 
 def _locate_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -153,7 +156,8 @@ def _locate_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
     begin = head.start()
     if text[begin] != "(" and text[begin + 3] != text[start]:
         return None  # `415-555.0132` mixes separators
-    return None if begin > 0 and text[begin - 1] in _BEFORE_NANP else (begin, end)
+    refused = _BEFORE_PARENTHESIS if text[begin] == "(" else _BEFORE_NANP
+    return None if begin > 0 and text[begin - 1] in refused else (begin, end)
 
 
 _PHONE_DIGITS = (8, 15)
