@@ -71,10 +71,12 @@ _PROSE_WORDS = frozenset((
     "changed", "reset", "rejected", "unknown", "unset", "set", "ok", "none",
 ))  # fmt: skip
 _PROSE_NEXT = re.compile(r"[ \t]+[a-z]")
-# Whitespace-separated (`auth token 9f8e…`): only a value that looks random is taken.
+# Whitespace-separated (`auth token 9f8e…`): only a value that looks random is taken. A
+# placeholder right after it stands for what ran on (`…password=<SECRET_3>`, masked in the
+# same pass), so it ends no value that the text it replaced did not end.
 _PROSE_VALUE = (
     r"[ \t]{1,4}(?:(?:is|was|of|for)[ \t]{1,4})?(?P<prose>[A-Za-z0-9_\-/+=]{16,256})"
-    r"(?![A-Za-z0-9_\-/+=]|\.\w)"
+    rf"(?![A-Za-z0-9_\-/+=]|\.\w|{PLACEHOLDER_SOURCE})"
 )
 # From a stem on: the rest of its key (possessive: a key ends at the first character that cannot
 # be in one), then a separator and the value or a random-looking word. One pattern: most stems
