@@ -221,6 +221,9 @@ class AlertSettings(Slice):
     )
     window_margin_m: int = Field(default=5, ge=0, validation_alias="AISHER_ALERT_WINDOW_MARGIN_M")
     default_window: str = Field(default="30m", validation_alias="AISHER_ALERT_DEFAULT_WINDOW")
+    # Alert notifications handled at once (an alert storm is many groups): each waits on its
+    # queries and its LLM answer, not on the CPU. Those of one group still go one at a time.
+    workers: int = Field(default=4, ge=1, le=64, validation_alias="AISHER_ALERT_WORKERS")
 
     @field_validator("default_window")
     @classmethod

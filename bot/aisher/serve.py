@@ -1,10 +1,11 @@
-"""`aisher serve` as one asyncio process: the HTTP server, the alert worker and the Slack bot.
+"""`aisher serve` as one asyncio process: the HTTP server, the alert workers and the Slack bot.
 
     HTTP      POST /webhooks/alertmanager queues a job and answers at once
-    worker    takes queued alert jobs one at a time: card, analysis in its thread, updates
+    workers   take queued alert jobs, `AISHER_ALERT_WORKERS` at once and one alert group's in
+              turn: card, analysis in its thread, updates
     Slack     Socket Mode: /aisher, mentions, Alertmanager's posts, reactions, buttons
 
-Without Slack tokens (or with `--no-slack`) the HTTP side runs alone and the worker only logs
+Without Slack tokens (or with `--no-slack`) the HTTP side runs alone and the workers only log
 the alerts it takes, so the queue never fills up. Shared state (dedup keys, reports, the alert
 thread map) lives in Redis when `AISHER_REDIS_URL` is set, else in this process.
 
@@ -25,7 +26,12 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from aisher.alerts.payload import AlertNotification
-from aisher.alerts.processor import ALERT_JOB_KIND, AlertProcessor, ProcessorSettings
+from aisher.alerts.processor import (
+    ALERT_JOB_KIND,
+    AlertProcessor,
+    ProcessorSettings,
+    alert_order_key,
+)
 from aisher.alerts.target import TargetSettings
 from aisher.config import Settings
 from aisher.ops.audit import AuditLog
@@ -108,7 +114,15 @@ async def open_service(
             notes.append("Slack: off (--no-slack)")
         handle, about = _alert_handler(settings, bot, link)
         notes.append(about)
-        worker = asyncio.create_task(consume(queue, _with_alert_id(handle)), name="alert worker")
+        worker = asyncio.create_task(
+            consume(
+                queue,
+                _with_alert_id(handle),
+                workers=settings.alerts.workers,
+                order_key=alert_order_key,
+            ),
+            name="alert workers",
+        )
         stack.push_async_callback(_stop, worker)
         readiness = Readiness(await _probes(settings, runtime, bot, stack))
         metrics = runtime.metrics

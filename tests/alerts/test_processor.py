@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from aisher.alerts.payload import AlertNotification, parse_alert_payload
-from aisher.alerts.processor import AlertProcessor, ProcessorSettings, alert_job
+from aisher.alerts.processor import AlertProcessor, ProcessorSettings, alert_job, alert_order_key
 from aisher.alerts.target import TargetSettings
 from aisher.alerts.workflow import Plan
 from aisher.redis_link import RedisLink
@@ -250,3 +250,11 @@ class TestAlertProcessor:
         other = Job.create("reaction", {}, received_at=replicas.clock.now())
         with pytest.raises(ValueError, match="not an alert job"):
             await processor.handle_job(other)
+
+    def test_a_job_is_kept_in_order_with_its_alert_group(self, replicas: Replicas) -> None:
+        """Workers take one group's jobs in turn: the job says which group it belongs to."""
+        notification = firing("a")
+        job = alert_job(notification, received_at=replicas.clock.now())
+        assert alert_order_key(job) == notification.group_key
+        other = Job.create("alertmanager", {"groupKey": 7}, received_at=replicas.clock.now())
+        assert alert_order_key(other) is None

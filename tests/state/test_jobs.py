@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from aisher.state.jobs import Job, JobQueue, LocalJobQueue, QueueFull, consume
+from aisher.state.jobs import Job, JobQueue, LocalJobQueue, QueueFull, _InOrder, consume
 
 AT = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -114,3 +114,132 @@ class TestConsume:
         with pytest.raises(asyncio.CancelledError):
             await worker
         await asyncio.wait_for(queue.join(), timeout=10)
+
+
+def keyed_job(key: str, number: int) -> Job:
+    return Job.create("alertmanager", {"key": key, "n": number}, received_at=AT)
+
+
+def key_of(item: Job) -> str | None:
+    key = item.payload.get("key")
+    return key if isinstance(key, str) else None
+
+
+async def stop(worker: asyncio.Task[None]) -> None:
+    worker.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await worker
+
+
+class TestConsumeConcurrently:
+    async def test_jobs_of_different_keys_run_at_once(self) -> None:
+        """With three workers, three jobs of three keys are all under way together: each
+        waits for the other two to start, which one worker would never see."""
+        queue = LocalJobQueue(8)
+        started: list[str] = []
+        all_started = asyncio.Event()
+
+        async def handle(item: Job) -> None:
+            started.append(str(item.payload["key"]))
+            if len(started) == 3:
+                all_started.set()
+            await all_started.wait()
+
+        for key in "abc":
+            await queue.put(keyed_job(key, 1))
+        worker = asyncio.create_task(consume(queue, handle, workers=3, order_key=key_of))
+        await asyncio.wait_for(queue.join(), timeout=10)
+        await stop(worker)
+        assert sorted(started) == ["a", "b", "c"]
+
+    async def test_jobs_of_one_key_run_one_after_another_in_order(self) -> None:
+        """Jobs of one key never overlap and keep their order, while another key's go on."""
+        queue = LocalJobQueue(16)
+        running: dict[str, int] = {"a": 0, "b": 0}
+        overlaps: list[str] = []
+        done: dict[str, list[object]] = {"a": [], "b": []}
+
+        async def handle(item: Job) -> None:
+            key = str(item.payload["key"])
+            running[key] += 1
+            if running[key] > 1:
+                overlaps.append(key)
+            for _ in range(3):  # yield, so that other workers get their chance to overlap
+                await asyncio.sleep(0)
+            done[key].append(item.payload["n"])
+            running[key] -= 1
+
+        for number in range(5):
+            await queue.put(keyed_job("a", number))
+            await queue.put(keyed_job("b", number))
+        worker = asyncio.create_task(consume(queue, handle, workers=4, order_key=key_of))
+        await asyncio.wait_for(queue.join(), timeout=10)
+        await stop(worker)
+        assert overlaps == []
+        assert done == {"a": [0, 1, 2, 3, 4], "b": [0, 1, 2, 3, 4]}
+
+    async def test_jobs_without_a_key_are_not_held_back(self) -> None:
+        """A job whose key is None waits for no other."""
+        queue = LocalJobQueue(8)
+        started = 0
+        both = asyncio.Event()
+
+        async def handle(item: Job) -> None:
+            nonlocal started
+            started += 1
+            if started == 2:
+                both.set()
+            await both.wait()
+
+        await queue.put(job(1))
+        await queue.put(job(2))
+        worker = asyncio.create_task(consume(queue, handle, workers=2, order_key=key_of))
+        await asyncio.wait_for(queue.join(), timeout=10)
+        await stop(worker)
+
+    async def test_cancel_marks_every_job_under_way_done(self) -> None:
+        """Cancelling stops every worker and marks each job it was running done."""
+        queue = LocalJobQueue(8)
+        started = 0
+        both = asyncio.Event()
+
+        async def handle(item: Job) -> None:
+            nonlocal started
+            started += 1
+            if started == 2:
+                both.set()
+            await asyncio.Event().wait()
+
+        for key in "ab":
+            await queue.put(keyed_job(key, 1))
+        worker = asyncio.create_task(consume(queue, handle, workers=2, order_key=key_of))
+        await asyncio.wait_for(both.wait(), timeout=10)
+        await stop(worker)
+        await asyncio.wait_for(queue.join(), timeout=10)
+
+    async def test_no_key_is_remembered_once_its_jobs_are_done(self) -> None:
+        """A key's turn is forgotten when nobody holds or awaits it: a long-running worker
+        sees endless alert groups and must not keep one lock for each."""
+        in_order = _InOrder()
+        first = in_order.turn("a")
+        await first.__aenter__()
+        waiting = asyncio.create_task(_hold(in_order, "a"))
+        await asyncio.sleep(0)
+        assert len(in_order) == 1
+        assert not waiting.done()
+        await first.__aexit__(None, None, None)
+        await asyncio.wait_for(waiting, timeout=10)
+        assert len(in_order) == 0
+
+    def test_at_least_one_worker(self) -> None:
+        with pytest.raises(ValueError, match="workers"):
+            asyncio.run(consume(LocalJobQueue(1), _nothing, workers=0))
+
+
+async def _hold(in_order: _InOrder, key: str) -> None:
+    async with in_order.turn(key):
+        await asyncio.sleep(0)
+
+
+async def _nothing(item: Job) -> None:
+    return None

@@ -74,8 +74,16 @@ def alert_job(notification: AlertNotification, *, received_at: datetime) -> Job:
     return Job.create(ALERT_JOB_KIND, notification.to_json(), received_at=received_at)
 
 
+def alert_order_key(job: Job) -> str | None:
+    """The alert group a job's notification belongs to: a group's notifications are handled
+    one after another, in the order they came. None for a payload without one (its handler
+    refuses it)."""
+    group_key = job.payload.get("groupKey")
+    return group_key if isinstance(group_key, str) else None
+
+
 class AlertProcessor:
-    """Handles alert notifications one at a time; replicas sharing `threads` share cards."""
+    """Handles alert notifications; workers and replicas sharing `threads` share cards."""
 
     def __init__(
         self,

@@ -11,9 +11,10 @@ A full queue refuses with `QueueFull` rather than dropping work: the webhook tur
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -105,20 +106,82 @@ class LocalJobQueue:
 
 
 JobHandler = Callable[[Job], Awaitable[Any]]
+# The key of the jobs that must run one after another (an alert group's), or None; it must not
+# raise, whatever the payload holds: a malformed job fails in its handler, which says why.
+OrderKey = Callable[[Job], "str | None"]
 
 
-async def consume(queue: JobQueue, handle: JobHandler) -> None:
-    """Run `handle` on every job, one at a time, until cancelled.
+async def consume(
+    queue: JobQueue,
+    handle: JobHandler,
+    *,
+    workers: int = 1,
+    order_key: OrderKey = lambda job: None,
+) -> None:
+    """Run `handle` on every job, up to `workers` at once, until cancelled.
 
-    A failing job is logged and marked done: one bad notification must not stop the worker.
+    Jobs with the same `order_key` run one after another, in the order they were taken: the
+    notifications of one alert group (firing, then resolved) keep their order while other
+    groups go on. A failing job is logged and marked done: one bad notification must not stop
+    the worker.
     """
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    in_order = _InOrder()
+    tasks = [
+        asyncio.create_task(_work(queue, handle, order_key, in_order), name=f"job worker {n}")
+        for n in range(workers)
+    ]
+    try:
+        await asyncio.gather(*tasks)
+    finally:  # cancelled (or, never, ended): no worker outlives the call
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _work(
+    queue: JobQueue, handle: JobHandler, order_key: OrderKey, in_order: _InOrder
+) -> None:
     while True:
         job = await queue.get()
         try:
-            await handle(job)
+            # No await between `get` and taking the key's turn: the turns follow the queue.
+            async with in_order.turn(order_key(job)):
+                await handle(job)
         except asyncio.CancelledError:
             await queue.task_done(job)
             raise
         except Exception:
             log.exception("job %s (%s) failed", job.id, job.kind)
         await queue.task_done(job)
+
+
+class _InOrder:
+    """One lock per key in use: a job waits for the earlier jobs of its key, in arrival order
+    (asyncio's locks wake their waiters first come, first served). A key's lock is dropped
+    once no job holds or awaits it, so keys seen once cost nothing afterwards."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # key: lock, jobs holding or awaiting
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: str | None) -> AsyncIterator[None]:
+        if key is None:
+            yield
+            return
+        lock, users = self._locks.get(key, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
