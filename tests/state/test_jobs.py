@@ -131,26 +131,37 @@ async def stop(worker: asyncio.Task[None]) -> None:
         await worker
 
 
+class Arrivals:
+    """The jobs that started, in turn; `all_in` is set once `expected` of them have."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.keys: list[str] = []
+        self.all_in = asyncio.Event()
+
+    def arrive(self, item: Job) -> None:
+        self.keys.append(str(item.payload.get("key")))
+        if len(self.keys) == self.expected:
+            self.all_in.set()
+
+
 class TestConsumeConcurrently:
     async def test_jobs_of_different_keys_run_at_once(self) -> None:
         """With three workers, three jobs of three keys are all under way together: each
         waits for the other two to start, which one worker would never see."""
         queue = LocalJobQueue(8)
-        started: list[str] = []
-        all_started = asyncio.Event()
+        arrivals = Arrivals(3)
 
         async def handle(item: Job) -> None:
-            started.append(str(item.payload["key"]))
-            if len(started) == 3:
-                all_started.set()
-            await all_started.wait()
+            arrivals.arrive(item)
+            await arrivals.all_in.wait()
 
         for key in "abc":
             await queue.put(keyed_job(key, 1))
         worker = asyncio.create_task(consume(queue, handle, workers=3, order_key=key_of))
         await asyncio.wait_for(queue.join(), timeout=10)
         await stop(worker)
-        assert sorted(started) == ["a", "b", "c"]
+        assert sorted(arrivals.keys) == ["a", "b", "c"]
 
     async def test_jobs_of_one_key_run_one_after_another_in_order(self) -> None:
         """Jobs of one key never overlap and keep their order, while another key's go on."""
@@ -181,15 +192,11 @@ class TestConsumeConcurrently:
     async def test_jobs_without_a_key_are_not_held_back(self) -> None:
         """A job whose key is None waits for no other."""
         queue = LocalJobQueue(8)
-        started = 0
-        both = asyncio.Event()
+        arrivals = Arrivals(2)
 
         async def handle(item: Job) -> None:
-            nonlocal started
-            started += 1
-            if started == 2:
-                both.set()
-            await both.wait()
+            arrivals.arrive(item)
+            await arrivals.all_in.wait()
 
         await queue.put(job(1))
         await queue.put(job(2))
@@ -200,20 +207,16 @@ class TestConsumeConcurrently:
     async def test_cancel_marks_every_job_under_way_done(self) -> None:
         """Cancelling stops every worker and marks each job it was running done."""
         queue = LocalJobQueue(8)
-        started = 0
-        both = asyncio.Event()
+        arrivals = Arrivals(2)
 
         async def handle(item: Job) -> None:
-            nonlocal started
-            started += 1
-            if started == 2:
-                both.set()
+            arrivals.arrive(item)
             await asyncio.Event().wait()
 
         for key in "ab":
             await queue.put(keyed_job(key, 1))
         worker = asyncio.create_task(consume(queue, handle, workers=2, order_key=key_of))
-        await asyncio.wait_for(both.wait(), timeout=10)
+        await asyncio.wait_for(arrivals.all_in.wait(), timeout=10)
         await stop(worker)
         await asyncio.wait_for(queue.join(), timeout=10)
 
