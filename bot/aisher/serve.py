@@ -6,7 +6,7 @@
     Slack     Socket Mode: /aisher, mentions, Alertmanager's posts, reactions, buttons
 
 Without Slack tokens (or with `--no-slack`) the HTTP side runs alone and the workers only log
-the alerts it takes, so the queue never fills up. Shared state (dedup keys, reports, the alert
+the alerts they take, so the queue never fills up. Shared state (dedup keys, reports, the alert
 thread map) lives in Redis when `AISHER_REDIS_URL` is set, else in this process.
 
 The HTTP server also serves `/metrics`, `/healthz` and `/readyz`. Leaving `open_service` drains
