@@ -83,6 +83,7 @@ VARIABLES: list[tuple[str, str, str, Any]] = [
     ("AISHER_ALERT_SERVICE_LABELS", "svc,job", "alerts.service_labels", ("svc", "job")),
     ("AISHER_ALERT_WINDOW_MARGIN_M", "10", "alerts.window_margin_m", 10),
     ("AISHER_ALERT_DEFAULT_WINDOW", "2h", "alerts.default_window", "2h"),
+    ("AISHER_ALERT_WORKERS", "8", "alerts.workers", 8),
     ("AISHER_LOG_FORMAT", "JSON", "ops.log_format", "json"),
     ("AISHER_LOG_LEVEL", "debug", "ops.log_level", "DEBUG"),
     (
@@ -363,6 +364,7 @@ class TestValidation:
             ("AISHER_ALERT_DEFAULT_WINDOW", "half an hour"),
             ("AISHER_CLICKHOUSE_VERIFY", "perhaps"),
             ("AISHER_MAX_ROWS", "0"),
+            ("AISHER_ALERT_WORKERS", "0"),
         ],
     )
     def test_malformed_values_are_validation_errors(
