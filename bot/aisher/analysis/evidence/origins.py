@@ -22,13 +22,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from aisher.analysis.evidence.failure_text import FailureReader, KnownNames, is_timeout
+from aisher.analysis.evidence.failure_text import FailureReader, KnownNames
 from aisher.analysis.evidence.latency import LatencyBaseline, slow_path
 from aisher.analysis.evidence.model import BlameKind, BlameNote, TraceOrigin
 from aisher.analysis.evidence.peers import CLIENT_KINDS, names_its_peer, peer_aliases, peer_of
 from aisher.telemetry import SpanRecord, parent_chain
 
-__all__ = ["Blame", "BlameContext", "TraceTree", "find_origins", "is_timeout", "origin_spans"]
+__all__ = ["Blame", "BlameContext", "TraceTree", "find_origins", "origin_spans"]
 
 _CLIENT_KINDS = CLIENT_KINDS
 

@@ -208,9 +208,11 @@ class Masker:
     def _conceal(self, kind: str, category: str, value: str) -> str:
         self._findings[kind] += 1
         self._kinds.append(kind)
-        return "<USER>" if category == USER else self._placeholder(category, value)
+        return self._placeholder(category, value)
 
     def _placeholder(self, category: str, value: str) -> str:
+        if category == USER:
+            return "<USER>"
         slot = (category, value)
         placeholder = self._placeholders.get(slot)
         if placeholder is None:
@@ -246,10 +248,7 @@ class Masker:
         values = pieces[1::2]
         self._findings[rule.kind] += len(values)
         self._kinds += [rule.kind] * len(values)
-        if rule.category == USER:
-            pieces[1::2] = ["<USER>"] * len(values)
-        else:
-            pieces[1::2] = [self._placeholder(rule.category, value) for value in values]
+        pieces[1::2] = [self._placeholder(rule.category, value) for value in values]
         pieces.append(text[done:])
         return "".join(pieces)
 
